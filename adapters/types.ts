@@ -64,7 +64,8 @@ export interface Adapter {
 
   /**
    * Runs `fn` inside a new child span and ends the span when `fn` settles (error status on rejection).
-   * Callback style so each vendor can keep its own async context active for the nested work.
+   * Callback style so each vendor can keep its own async context active for the nested work. Must call
+   * `fn` before returning (every vendor API does: startActiveSpan, captureAsyncFunc, tracer.trace, startSpan).
    */
   withSpan?<T>(name: string, options: SpanOptions, fn: () => Promise<T>): Promise<T>;
   /** Indexed, searchable key (X-Ray annotation, OTel attribute, Datadog tag, Sentry tag). */

@@ -18,7 +18,11 @@ export interface SqlDriver {
 }
 
 /** Called around every statement, so the telemetry facade can put a span on each query. */
-export type QueryObserver = <T>(statement: string, system: SqlDriver['system'], run: () => Promise<T>) => Promise<T>;
+export type QueryObserver = <T>(
+  statement: string,
+  system: SqlDriver['system'],
+  run: () => Promise<T>,
+) => Promise<T>;
 
 export interface Activity {
   uuid: string;

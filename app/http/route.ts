@@ -1,0 +1,45 @@
+/**
+ * Wraps a route handler in what every route needs: its name for logs, a handler span, the chaos rules for
+ * this route (delays and faults happen inside the handler span, where a real slow query would), and the
+ * request's correlation.
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import { applyChaos } from '../chaos/apply';
+import type { ChaosEngine } from '../chaos/engine';
+import type { Telemetry } from '../telemetry/facade';
+import { correlationOf, type RequestCorrelation } from '../telemetry/request-context';
+
+export interface RouteContext {
+  req: Request;
+  res: Response;
+  correlation: RequestCorrelation;
+  /** The sequence number chaos decided with (the client's `x-bakeoff-seq`, else arrival order). */
+  seq: number;
+}
+
+export interface RouteDeps {
+  telemetry: Telemetry;
+  chaos: ChaosEngine;
+}
+
+/**
+ * @param route   `METHOD /template`, as chaos rules and logs name it.
+ * @param spanName the handler span's name, e.g. `activities.home`.
+ */
+export function route(
+  deps: RouteDeps,
+  routeId: string,
+  spanName: string,
+  handler: (ctx: RouteContext) => Promise<void>,
+): RequestHandler {
+  return async (req, res) => {
+    res.locals.route = routeId;
+    const correlation = correlationOf(res);
+    const seq = deps.chaos.seqFor(routeId, correlation.seq);
+    deps.telemetry.annotate('http.route', routeId.split(' ')[1], 'root');
+    await deps.telemetry.span(spanName, { attributes: { 'app.route': routeId } }, async () => {
+      await applyChaos(deps.chaos, deps.telemetry, routeId, seq);
+      await handler({ req, res, correlation, seq });
+    });
+  };
+}

@@ -1,0 +1,54 @@
+/** Request validation with messages a person can act on. */
+import { z } from 'zod';
+import { HttpError } from './errors';
+
+export const HANDLE = z
+  .string({ error: 'handle is required' })
+  .regex(/^[a-z0-9_]{1,32}$/, 'handle must be 1–32 lower-case letters, digits or underscores');
+
+export const MESSAGE = z
+  .string({ error: 'message is required' })
+  .trim()
+  .min(1, 'message must not be empty')
+  .max(280, 'message must be at most 280 characters');
+
+/** The bootcamp app's TTL choices, plus plain seconds. */
+export const TTL_CHOICES: Record<string, number> = {
+  '30-days': 30 * 86_400,
+  '7-days': 7 * 86_400,
+  '3-days': 3 * 86_400,
+  '1-day': 86_400,
+  '12-hours': 12 * 3600,
+  '3-hours': 3 * 3600,
+  '1-hour': 3600,
+};
+
+export const TTL = z.union([
+  z.enum(Object.keys(TTL_CHOICES) as [string, ...string[]], {
+    error: `ttl must be one of ${Object.keys(TTL_CHOICES).join(', ')} or a number of seconds`,
+  }),
+  z.number().int().min(60, 'ttl must be at least 60 seconds').max(365 * 86_400, 'ttl must be at most a year'),
+]);
+
+export const UUID = z.uuid({ error: 'not a valid activity uuid' });
+
+export const createActivityBody = z.object({ handle: HANDLE, message: MESSAGE, ttl: TTL.optional() }).strict();
+export const replyBody = z.object({ handle: HANDLE, message: MESSAGE }).strict();
+
+export function ttlSeconds(ttl: string | number | undefined): number | null {
+  if (ttl === undefined) return null;
+  return typeof ttl === 'number' ? ttl : TTL_CHOICES[ttl];
+}
+
+/** Parses `value` or throws a 400 whose message names every problem. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
+    if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}is required`;
+    return `${where}${issue.message}`;
+  });
+  throw new HttpError(400, `Invalid ${what}: ${problems.join('; ')}`);
+}

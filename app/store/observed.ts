@@ -1,0 +1,23 @@
+/** Routes every statement of a driver through a `QueryObserver`, so the telemetry facade can span each query. */
+import type { QueryObserver, Row, SqlDriver, SqlValue } from './types';
+
+export function observeDriver(driver: SqlDriver, observer: QueryObserver | undefined): SqlDriver {
+  if (!observer) return driver;
+  return {
+    system: driver.system,
+    query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+      return observer(statementText(sql), driver.system, () => driver.query<T>(sql, params));
+    },
+    // Statements inside a transaction are observed too: wrap the handle the transaction hands out.
+    transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+      return driver.transaction((tx) => fn(observeDriver(tx, observer)));
+    },
+    ping: () => driver.ping(),
+    close: () => driver.close(),
+  };
+}
+
+/** One line, as spans and logs show it; parameter values are never part of the text. */
+export function statementText(sql: string): string {
+  return sql.replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,186 @@
+/**
+ * The domain queries, written once in SQL that SQLite and PostgreSQL both accept. Timestamps are ISO-8601 UTC
+ * text of fixed width, so comparing and ordering them as text is comparing and ordering them in time.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Activity, NewActivity, SqlDriver, Store, UserProfile } from './types';
+
+export interface RepositoryOptions {
+  /** The clock used for creation times and expiry. Default: the system clock. Tests move it to expire posts. */
+  now?: () => Date;
+}
+
+/** Upper bound on any `limit`, so one request can't ask for the whole table. */
+export const MAX_LIMIT = 500;
+
+interface ActivityRow {
+  uuid: string;
+  handle: string;
+  message: string;
+  created_at: string;
+  expires_at: string | null;
+  reply_to_uuid: string | null;
+  replies_count: number | string;
+  [column: string]: unknown;
+}
+
+interface UserRow {
+  handle: string;
+  display_name: string;
+  bio: string;
+  [column: string]: unknown;
+}
+
+const ACTIVITY_COLUMNS = 'uuid, handle, message, created_at, expires_at, reply_to_uuid, replies_count';
+const USER_COLUMNS = 'handle, display_name, bio';
+/** `$1` is always "now" in queries that hide expired activities. */
+const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > $1)';
+
+export function createRepository(driver: SqlDriver, options: RepositoryOptions = {}): Store {
+  const now = () => (options.now ?? (() => new Date()))().toISOString();
+
+  async function getActivity(uuid: string, db: SqlDriver = driver): Promise<Activity | null> {
+    const rows = await db.query<ActivityRow>(
+      `SELECT ${ACTIVITY_COLUMNS} FROM activities WHERE uuid = $2 AND ${NOT_EXPIRED}`,
+      [now(), uuid],
+    );
+    return rows.length ? toActivity(rows[0]) : null;
+  }
+
+  async function insertActivity(db: SqlDriver, input: NewActivity): Promise<Activity> {
+    const createdAt = now();
+    const activity: Activity = {
+      uuid: randomUUID(),
+      handle: input.handle,
+      message: input.message,
+      createdAt,
+      expiresAt:
+        input.ttlSeconds === null
+          ? null
+          : new Date(Date.parse(createdAt) + input.ttlSeconds * 1000).toISOString(),
+      replyToUuid: input.replyToUuid ?? null,
+      repliesCount: 0,
+    };
+    await db.query(
+      `INSERT INTO activities (uuid, handle, message, created_at, expires_at, reply_to_uuid, replies_count)
+       VALUES ($1, $2, $3, $4, $5, $6, 0)`,
+      [
+        activity.uuid,
+        activity.handle,
+        activity.message,
+        activity.createdAt,
+        activity.expiresAt,
+        activity.replyToUuid,
+      ],
+    );
+    return activity;
+  }
+
+  async function reply(
+    parentUuid: string,
+    input: Omit<NewActivity, 'replyToUuid'>,
+  ): Promise<Activity | null> {
+    return driver.transaction(async (tx) => {
+      if (!(await getActivity(parentUuid, tx))) return null;
+      const created = await insertActivity(tx, { ...input, replyToUuid: parentUuid });
+      // Incremented in SQL, not read-modify-write in JS, so concurrent replies never lose a count.
+      await tx.query('UPDATE activities SET replies_count = replies_count + 1 WHERE uuid = $1', [parentUuid]);
+      return created;
+    });
+  }
+
+  return {
+    system: driver.system,
+
+    async homeFeed(limit) {
+      const rows = await driver.query<ActivityRow>(
+        `SELECT ${ACTIVITY_COLUMNS} FROM activities
+         WHERE reply_to_uuid IS NULL AND ${NOT_EXPIRED}
+         ORDER BY created_at DESC, uuid DESC LIMIT $2`,
+        [now(), clampLimit(limit)],
+      );
+      return rows.map(toActivity);
+    },
+
+    async activitiesByHandle(handle, limit) {
+      const rows = await driver.query<ActivityRow>(
+        `SELECT ${ACTIVITY_COLUMNS} FROM activities
+         WHERE handle = $2 AND ${NOT_EXPIRED}
+         ORDER BY created_at DESC, uuid DESC LIMIT $3`,
+        [now(), handle, clampLimit(limit)],
+      );
+      return rows.map(toActivity);
+    },
+
+    async search(term, limit) {
+      // CAST pins the parameter to text for PostgreSQL, which has several `lower` overloads.
+      const rows = await driver.query<ActivityRow>(
+        `SELECT ${ACTIVITY_COLUMNS} FROM activities
+         WHERE ${NOT_EXPIRED} AND lower(message) LIKE lower(CAST($2 AS TEXT)) ESCAPE '\\'
+         ORDER BY created_at DESC, uuid DESC LIMIT $3`,
+        [now(), `%${escapeLike(term)}%`, clampLimit(limit)],
+      );
+      return rows.map(toActivity);
+    },
+
+    getActivity: (uuid) => getActivity(uuid),
+
+    async createActivity(input) {
+      if (!input.replyToUuid) return insertActivity(driver, { ...input, replyToUuid: null });
+      // A reply must bump its parent's count, so it takes the transactional path.
+      const created = await reply(input.replyToUuid, input);
+      if (!created) throw new Error(`cannot reply to ${input.replyToUuid}: no such activity`);
+      return created;
+    },
+
+    reply,
+
+    async userByHandle(handle) {
+      const rows = await driver.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE handle = $1`, [
+        handle,
+      ]);
+      return rows.length ? toUser(rows[0]) : null;
+    },
+
+    async usersByHandles(handles) {
+      const unique = [...new Set(handles)];
+      if (unique.length === 0) return [];
+      // An IN list of placeholders works on both engines (PostgreSQL's `= ANY($1)` needs an array type).
+      const placeholders = unique.map((_, index) => `$${index + 1}`).join(', ');
+      const rows = await driver.query<UserRow>(
+        `SELECT ${USER_COLUMNS} FROM users WHERE handle IN (${placeholders}) ORDER BY handle`,
+        unique,
+      );
+      return rows.map(toUser);
+    },
+
+    ping: () => driver.ping(),
+    close: () => driver.close(),
+  };
+}
+
+/** Makes `%`, `_` and `\` match themselves under `LIKE … ESCAPE '\'`. */
+export function escapeLike(term: string): string {
+  return term.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+function clampLimit(limit: number): number {
+  if (!Number.isFinite(limit)) return MAX_LIMIT;
+  return Math.min(Math.max(Math.trunc(limit), 1), MAX_LIMIT);
+}
+
+function toActivity(row: ActivityRow): Activity {
+  return {
+    uuid: row.uuid,
+    handle: row.handle,
+    message: row.message,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    replyToUuid: row.reply_to_uuid,
+    repliesCount: Number(row.replies_count),
+  };
+}
+
+function toUser(row: UserRow): UserProfile {
+  return { handle: row.handle, displayName: row.display_name, bio: row.bio };
+}

@@ -1,0 +1,144 @@
+/**
+ * The telemetry facade: the only observability API the app knows. It fans every call out to the active
+ * adapters and makes sure none of them can fail a request: a throwing adapter is reported once per hook and
+ * otherwise ignored (the OpenTelemetry-contrib rule for user hooks).
+ */
+import type {
+  Adapter,
+  AttributeValue,
+  Attributes,
+  ErrorContext,
+  LogEntry,
+  Scope,
+  SpanOptions,
+} from '../../adapters/types';
+
+export type { Attributes, ErrorContext, SpanOptions };
+
+export type FaultReporter = (adapter: string, hook: string, error: unknown) => void;
+
+export class Telemetry {
+  private readonly reported = new Set<string>();
+  private readonly spanners: Adapter[];
+
+  constructor(
+    readonly adapters: readonly Adapter[],
+    private readonly onAdapterFault: FaultReporter = defaultFaultReporter,
+  ) {
+    this.spanners = adapters.filter((a) => typeof a.withSpan === 'function');
+  }
+
+  /** Runs `fn` inside a span in every tracing adapter, nested so each vendor keeps its own async context. */
+  span<T>(name: string, options: SpanOptions, fn: () => Promise<T>): Promise<T> {
+    if (this.spanners.length === 0) return fn();
+    const enter = (index: number): Promise<T> => {
+      if (index === this.spanners.length) return fn();
+      return this.guardedSpan(this.spanners[index], name, options, () => enter(index + 1));
+    };
+    return enter(0);
+  }
+
+  annotate(key: string, value: AttributeValue, scope: Scope = 'span'): void {
+    for (const a of this.adapters) if (a.annotate) this.guard(a, 'annotate', () => a.annotate?.(key, value, scope));
+  }
+
+  /** Several annotations at once, on the same scope. */
+  annotateAll(attributes: Attributes, scope: Scope = 'span'): void {
+    for (const [key, value] of Object.entries(attributes)) this.annotate(key, value, scope);
+  }
+
+  metadata(key: string, value: unknown, scope: Scope = 'span'): void {
+    for (const a of this.adapters) if (a.metadata) this.guard(a, 'metadata', () => a.metadata?.(key, value, scope));
+  }
+
+  captureError(error: Error, context: ErrorContext = {}): void {
+    for (const a of this.adapters) {
+      if (a.captureError) this.guard(a, 'captureError', () => a.captureError?.(error, context));
+    }
+  }
+
+  /** Trace ids from every tracing adapter, to stamp on log lines (`trace_id`, `dd.trace_id`, …). */
+  traceContext(): Record<string, string> {
+    const ids: Record<string, string> = {};
+    for (const a of this.adapters) {
+      if (!a.traceContext) continue;
+      const own = this.guard(a, 'traceContext', () => a.traceContext?.());
+      if (own) Object.assign(ids, own);
+    }
+    return ids;
+  }
+
+  /** Hands a structured log entry to the adapters that ship logs (CloudWatch). */
+  forwardLog(entry: LogEntry): void {
+    for (const a of this.adapters) if (a.log) this.guard(a, 'log', () => a.log?.(entry));
+  }
+
+  /** Flushes every adapter in parallel; resolves by `timeoutMs` whatever the vendors do. */
+  async flush(timeoutMs: number): Promise<void> {
+    await this.everyAdapter('flush', timeoutMs, (a) => a.flush(timeoutMs));
+  }
+
+  async shutdown(timeoutMs: number): Promise<void> {
+    await this.everyAdapter('shutdown', timeoutMs, (a) => a.shutdown(timeoutMs));
+  }
+
+  private async everyAdapter(hook: string, timeoutMs: number, call: (a: Adapter) => Promise<void>) {
+    await Promise.all(
+      this.adapters.map((a) =>
+        withTimeout(
+          Promise.resolve().then(() => call(a)),
+          timeoutMs,
+        ).catch((error) => this.report(a.name, hook, error)),
+      ),
+    );
+  }
+
+  private guardedSpan<T>(adapter: Adapter, name: string, options: SpanOptions, inner: () => Promise<T>) {
+    // If the adapter throws before it ran the work, run the work anyway: telemetry never costs a request.
+    let entered = false;
+    const run = () => {
+      entered = true;
+      return inner();
+    };
+    try {
+      const result = adapter.withSpan!(name, options, run);
+      if (entered) return result;
+      this.report(adapter.name, 'withSpan', new Error('withSpan returned without running the work'));
+      return inner();
+    } catch (error) {
+      if (entered) throw error;
+      this.report(adapter.name, 'withSpan', error);
+      return inner();
+    }
+  }
+
+  private guard<T>(adapter: Adapter, hook: string, call: () => T): T | undefined {
+    try {
+      return call();
+    } catch (error) {
+      this.report(adapter.name, hook, error);
+      return undefined;
+    }
+  }
+
+  private report(adapter: string, hook: string, error: unknown) {
+    const key = `${adapter}.${hook}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.onAdapterFault(adapter, hook, error);
+  }
+}
+
+function defaultFaultReporter(adapter: string, hook: string, error: unknown) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`[bakeoff] adapter ${adapter} failed in ${hook} (reported once): ${message}\n`);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,60 @@
+/**
+ * The users service: profiles by handle, one at a time or in a batch. Only callers presenting the shared
+ * service token are served, which is what the injected downstream auth failure breaks.
+ */
+import { type RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import { SERVICE_TOKEN_HEADER } from '../activities/users-client';
+import { HttpError } from '../http/errors';
+import { route, type RouteDeps } from '../http/route';
+import { tokensEqual } from '../http/secrets';
+import { HANDLE, validate } from '../http/validation';
+import type { Store } from '../store/types';
+
+const MAX_BATCH = 100;
+const HANDLE_LIST = z
+  .string({ error: 'handles is required (comma-separated)' })
+  .transform((s) => [...new Set(s.split(',').map((h) => h.trim()))].filter(Boolean))
+  .pipe(z.array(HANDLE).min(1, 'handles must name at least one handle').max(MAX_BATCH, `at most ${MAX_BATCH} handles`));
+
+export interface UsersDeps extends RouteDeps {
+  store: Store;
+  serviceToken: string;
+}
+
+function requireServiceToken(token: string): RequestHandler {
+  return (req, _res, next) => {
+    if (tokensEqual(req.get(SERVICE_TOKEN_HEADER), token)) return next();
+    next(new HttpError(401, 'Missing or invalid service token'));
+  };
+}
+
+export function usersRouter(deps: UsersDeps): Router {
+  const { store, telemetry } = deps;
+  const router = Router();
+  router.use('/api/users', requireServiceToken(deps.serviceToken));
+
+  router.get(
+    '/api/users',
+    route(deps, 'GET /api/users', 'users.batch', async ({ req, res }) => {
+      const handles = validate(HANDLE_LIST, req.query.handles, 'handles');
+      telemetry.annotate('app.handles_count', handles.length);
+      const users = await store.usersByHandles(handles);
+      telemetry.annotate('app.result_length', users.length);
+      res.json({ users });
+    }),
+  );
+
+  router.get(
+    '/api/users/:handle',
+    route(deps, 'GET /api/users/:handle', 'users.get', async ({ req, res }) => {
+      const handle = validate(HANDLE, req.params.handle, 'handle');
+      telemetry.annotate('app.user_handle', handle);
+      const user = await store.userByHandle(handle);
+      if (!user) throw new HttpError(404, `No user with handle "${handle}"`);
+      res.json(user);
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,119 @@
+/**
+ * `bakeoff sandbox`: runs the vendor sandbox in the foreground until SIGINT/SIGTERM.
+ * cli/bakeoff.ts dispatches here; errors are BakeoffErrors with stable codes for it to print.
+ */
+import { parseArgs } from 'node:util';
+import { BakeoffError } from '../config/errors';
+import { DEFAULT_PORTS, type Sandbox, startSandbox } from '../sandbox/server';
+import { DEFAULT_CAPS, type SandboxCaps } from '../sandbox/store';
+
+export const SANDBOX_HELP = `Usage: bakeoff sandbox [options]
+
+Runs the local vendor sandbox: it speaks each vendor's real ingest protocol and shows what arrived.
+
+Options:
+  --host HOST           interface to bind (default 127.0.0.1; 0.0.0.0 to reach it from elsewhere)
+  --port N              UI, JSON API, Sentry/Rollbar/CloudWatch/OTLP ingest (default ${DEFAULT_PORTS.port})
+  --otlp-port N         OTLP/HTTP ingest (default ${DEFAULT_PORTS.otlpPort})
+  --datadog-port N      Datadog trace agent API (default ${DEFAULT_PORTS.datadogPort})
+  --xray-port N         X-Ray daemon, UDP segments + TCP sampling (default ${DEFAULT_PORTS.xrayPort})
+                        (every port: 0 picks a free one)
+  --data DIR            keep everything in DIR/sandbox.ndjson and reload it at start (default: memory only)
+  --max-spans N         spans kept in memory (default ${DEFAULT_CAPS.maxSpans}); oldest evicted first
+  --max-errors N        error events kept (default ${DEFAULT_CAPS.maxErrors})
+  --max-logs N          log lines kept (default ${DEFAULT_CAPS.maxLogs})
+  --max-payloads N      payload accounting records kept (default ${DEFAULT_CAPS.maxPayloads})
+  -h, --help            show this help
+`;
+
+const usage = (message: string) => new BakeoffError('BAKEOFF_ERR_USAGE', `${message}\n\n${SANDBOX_HELP}`);
+
+function intOption(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw usage(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+export interface SandboxCommandIo {
+  out?: (line: string) => void;
+  /** Resolves when the process should stop; default: the first SIGINT or SIGTERM. */
+  stopSignal?: Promise<unknown>;
+}
+
+/** Parses argv, starts the sandbox, prints where everything listens, and closes cleanly on a signal. */
+export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {}): Promise<void> {
+  const out = io.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'otlp-port': { type: 'string' },
+        'datadog-port': { type: 'string' },
+        'xray-port': { type: 'string' },
+        data: { type: 'string' },
+        'max-spans': { type: 'string' },
+        'max-errors': { type: 'string' },
+        'max-logs': { type: 'string' },
+        'max-payloads': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  if (values.help) {
+    out(SANDBOX_HELP);
+    return;
+  }
+  const str = (k: string) => values[k] as string | undefined;
+  const port = (k: string) => intOption(k, str(k), 0, 65535);
+  const cap = (k: string) => intOption(k, str(k), 1, 100_000_000);
+  const caps: Partial<SandboxCaps> = {};
+  const maxSpans = cap('max-spans');
+  const maxErrors = cap('max-errors');
+  const maxLogs = cap('max-logs');
+  const maxPayloads = cap('max-payloads');
+  if (maxSpans !== undefined) caps.maxSpans = maxSpans;
+  if (maxErrors !== undefined) caps.maxErrors = maxErrors;
+  if (maxLogs !== undefined) caps.maxLogs = maxLogs;
+  if (maxPayloads !== undefined) caps.maxPayloads = maxPayloads;
+
+  const sandbox: Sandbox = await startSandbox({
+    host: str('host'),
+    port: port('port'),
+    otlpPort: port('otlp-port'),
+    datadogPort: port('datadog-port'),
+    xrayPort: port('xray-port'),
+    dataDir: str('data'),
+    caps,
+  });
+
+  out(`bakeoff sandbox`);
+  out(`  UI + JSON API     ${sandbox.url}`);
+  out(`  Sentry DSN        http://<key>@${sandbox.url.replace(/^http:\/\//, '')}/1`);
+  out(`  Rollbar endpoint  ${sandbox.url}/api/1/item/`);
+  out(`  CloudWatch Logs   ${sandbox.url}/`);
+  out(`  OTLP/HTTP         ${sandbox.otlpUrl}  (also ${sandbox.url}/v1/traces)`);
+  out(`  Datadog agent     ${sandbox.datadogUrl}`);
+  out(`  X-Ray daemon      ${sandbox.xrayAddress} (UDP + TCP)`);
+  if (str('data')) {
+    const { lines, skipped } = sandbox.replayed;
+    out(`  data              ${str('data')} (replayed ${lines} lines${skipped ? `, skipped ${skipped} unreadable` : ''})`);
+  }
+
+  const stop =
+    io.stopSignal ??
+    new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+  await stop;
+  await sandbox.close();
+  out('sandbox closed');
+}

@@ -1,0 +1,19 @@
+/** Polls a URL until it answers 2xx, so a command starts its next step only once a service is ready. */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} was not healthy within ${timeoutMs} ms (${last})`);
+}

@@ -1,0 +1,137 @@
+/**
+ * The environment schema: parsed once at start, validated, frozen. Every variable bakeoff reads is listed in
+ * `ENV_VARS`, so the compose file, `.env.example` and the docs can be checked against it.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ADAPTER_NAMES, type AdapterName } from '../adapters/types';
+import { BakeoffError } from './errors';
+
+/** Variables that configure bakeoff itself (vendor SDK variables are read by each adapter). */
+export const CORE_ENV_VARS = [
+  'OBSERVABILITY',
+  'PORT',
+  'USERS_PORT',
+  'USERS_URL',
+  'HOST',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'CHAOS',
+  'CHAOS_SEED',
+  'ADMIN_TOKEN',
+  'BAKEOFF_SANDBOX',
+  'SERVICE_TOKEN',
+  'SHUTDOWN_TIMEOUT_MS',
+  'LOG_LEVEL',
+] as const;
+
+/** Vendor credentials and settings the adapters read; unset → the adapter sends to the sandbox. */
+export const VENDOR_ENV_VARS = [
+  'HONEYCOMB_API_KEY',
+  'HONEYCOMB_API_ENDPOINT',
+  'HONEYCOMB_DATASET',
+  'SENTRY_DSN',
+  'SENTRY_TRACE_LIFECYCLE',
+  'SENTRY_ENVIRONMENT',
+  'ROLLBAR_ACCESS_TOKEN',
+  'ROLLBAR_ENVIRONMENT',
+  'DD_API_KEY',
+  'DD_AGENT_HOST',
+  'DD_TRACE_AGENT_PORT',
+  'DD_TRACE_AGENT_URL',
+  'DD_ENV',
+  'DD_VERSION',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_XRAY_DAEMON_ADDRESS',
+  'XRAY_SAMPLING',
+  'CLOUDWATCH_LOG_GROUP',
+  'CLOUDWATCH_LOG_STREAM',
+  'CLOUDWATCH_RETENTION_DAYS',
+] as const;
+
+export const ENV_VARS: readonly string[] = [...CORE_ENV_VARS, ...VENDOR_ENV_VARS];
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const schema = z.object({
+  OBSERVABILITY: z.string().default('none'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port(4567),
+  USERS_PORT: port(4568),
+  USERS_URL: z.url().optional(),
+  DATABASE_URL: z.string().optional(),
+  DATA_DIR: z.string().default('./data'),
+  CHAOS: z.string().default('off'),
+  CHAOS_SEED: z.coerce.number().int().default(1),
+  ADMIN_TOKEN: z.string().min(1).optional(),
+  BAKEOFF_SANDBOX: z.url().default('http://127.0.0.1:4400'),
+  SERVICE_TOKEN: z.string().min(1).default('bakeoff-internal'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface Config {
+  adapters: readonly AdapterName[];
+  host: string;
+  port: number;
+  usersPort: number;
+  usersUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  chaos: string;
+  chaosSeed: number;
+  /** Unset → the admin API answers 404: it is disabled, not open. */
+  adminToken: string | undefined;
+  sandboxUrl: string;
+  /** Shared secret the activities service presents to the users service (the auth-failure fault forges it). */
+  serviceToken: string;
+  shutdownTimeoutMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** `OBSERVABILITY=xray, rollbar` → `['xray', 'rollbar']`; unknown names fail with the list of valid ones. */
+export function parseAdapterList(value: string): AdapterName[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !(ADAPTER_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new BakeoffError(
+      'BAKEOFF_ERR_UNKNOWN_ADAPTER',
+      `Unknown adapter ${unknown.map((n) => `"${n}"`).join(', ')} in OBSERVABILITY. Valid names: ${ADAPTER_NAMES.join(', ')}.`,
+    );
+  }
+  const unique = [...new Set(names)] as AdapterName[];
+  if (unique.length === 0) return ['none'];
+  // `none` next to a real vendor means nothing; keep the list honest.
+  return unique.length > 1 ? unique.filter((name) => name !== 'none') : unique;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new BakeoffError('BAKEOFF_ERR_INVALID_ENV', `Invalid environment: ${problems}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    adapters: Object.freeze(parseAdapterList(e.OBSERVABILITY)),
+    host: e.HOST,
+    port: e.PORT,
+    usersPort: e.USERS_PORT,
+    usersUrl: e.USERS_URL ?? `http://127.0.0.1:${e.USERS_PORT}`,
+    databaseUrl: e.DATABASE_URL || undefined,
+    dataDir: path.resolve(e.DATA_DIR),
+    chaos: e.CHAOS,
+    chaosSeed: e.CHAOS_SEED,
+    adminToken: e.ADMIN_TOKEN,
+    sandboxUrl: e.BAKEOFF_SANDBOX.replace(/\/+$/, ''),
+    serviceToken: e.SERVICE_TOKEN,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

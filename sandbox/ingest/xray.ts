@@ -1,0 +1,246 @@
+import dgram from 'node:dgram';
+import http from 'node:http';
+import net from 'node:net';
+import type { IngestSink, PayloadMeta } from '../model';
+import { handleSamplingRequest } from './xray-sampling';
+import {
+  documentToBatch,
+  invalidReason,
+  segmentContext,
+  type XrayContext,
+  type XrayDocument,
+} from './xray-segment';
+
+/** Options for the X-Ray daemon emulation. */
+export interface XrayDaemonOptions {
+  /** Interface to bind (UDP and TCP). */
+  host: string;
+  /** Port for both UDP segments and the TCP sampling API; 0 picks a free one shared by both. */
+  port: number;
+  sink: IngestSink;
+  /**
+   * How long an in-progress document or a streamed subsegment whose segment hasn't been seen yet waits to be
+   * completed/stitched before it is stored as is. Default 30 000 ms.
+   */
+  holdMs?: number;
+}
+
+export interface XrayDaemonStats {
+  /** UDP datagrams received. */
+  datagrams: number;
+  /** Segment/subsegment documents accepted (each may hold nested subsegments). */
+  documents: number;
+  /** Datagrams refused: bad header, bad JSON, not a segment document. */
+  rejected: number;
+  lastRejection: string | null;
+  /** Documents waiting for their segment or their completed version. */
+  held: number;
+}
+
+export interface XrayDaemon {
+  port: number;
+  stats(): XrayDaemonStats;
+  close(): Promise<void>;
+}
+
+const HEADER_FORMAT = 'json';
+const HEADER_VERSION = 1;
+/** Ids remembered to give streamed subsegments their segment's service; bounded so memory stays flat. */
+const MAX_REMEMBERED_IDS = 200_000;
+
+interface Pending {
+  doc: XrayDocument;
+  meta: PayloadMeta;
+  since: number;
+}
+
+/**
+ * X-Ray daemon on one port: UDP `{"format":"json","version":1}\n{segment}` datagrams
+ * (https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html#xray-api-daemon) and the TCP
+ * sampling API. Streamed subsegments arrive before their segment, carrying only trace_id and parent_id, so the
+ * daemon holds them until the enclosing segment tells it which service they belong to.
+ */
+export async function startXrayDaemon(opts: XrayDaemonOptions): Promise<XrayDaemon> {
+  const { sink } = opts;
+  const holdMs = opts.holdMs ?? 30_000;
+  const stats: XrayDaemonStats = { datagrams: 0, documents: 0, rejected: 0, lastRejection: null, held: 0 };
+  const contexts = new Map<string, XrayContext>();
+  /** Streamed subsegments keyed by the parent id they wait for. */
+  const orphans = new Map<string, Pending[]>();
+  /** In-progress documents keyed by their own id, replaced when the completed one arrives. */
+  const inProgress = new Map<string, Pending>();
+
+  const countHeld = () => {
+    let n = inProgress.size;
+    for (const list of orphans.values()) n += list.length;
+    stats.held = n;
+  };
+
+  const remember = (id: string, context: XrayContext) => {
+    contexts.set(id, context);
+    if (contexts.size > MAX_REMEMBERED_IDS) contexts.delete(contexts.keys().next().value as string);
+  };
+
+  const emit = (doc: XrayDocument, meta: PayloadMeta, context: XrayContext) => {
+    const newIds: string[] = [];
+    const batch = documentToBatch(doc, context, (id, ctx) => {
+      remember(id, ctx);
+      newIds.push(id);
+    });
+    sink.accept('xray', meta, batch);
+    // Anything streamed ahead of this document can now be stitched to it.
+    for (const id of newIds) {
+      const waiting = orphans.get(id);
+      if (!waiting) continue;
+      orphans.delete(id);
+      for (const p of waiting) process(p.doc, p.meta, p.since);
+    }
+  };
+
+  const process = (doc: XrayDocument, meta: PayloadMeta, since = Date.now()) => {
+    const isSegment = doc.type !== 'subsegment';
+    if (isSegment) remember(doc.id, segmentContext(doc));
+    if (doc.in_progress) {
+      inProgress.set(doc.id, { doc, meta, since });
+      // An in-progress segment already names the service, so children streamed under it can go out.
+      if (isSegment) releaseOrphansOf(doc.id);
+      return;
+    }
+    inProgress.delete(doc.id);
+    const context = isSegment ? contexts.get(doc.id)! : contexts.get(doc.parent_id ?? '');
+    if (!context) {
+      const list = orphans.get(doc.parent_id ?? '') ?? [];
+      list.push({ doc, meta, since });
+      orphans.set(doc.parent_id ?? '', list);
+      return;
+    }
+    emit(doc, meta, context);
+  };
+
+  const releaseOrphansOf = (id: string) => {
+    const waiting = orphans.get(id);
+    if (!waiting) return;
+    orphans.delete(id);
+    for (const p of waiting) process(p.doc, p.meta, p.since);
+  };
+
+  /** Stores whatever waited too long (or everything, on close) as it is. */
+  const expire = (all: boolean) => {
+    const cutoff = Date.now() - holdMs;
+    for (const [parentId, list] of orphans) {
+      const keep = list.filter((p) => !all && p.since > cutoff);
+      const expired = list.filter((p) => all || p.since <= cutoff);
+      if (keep.length > 0) orphans.set(parentId, keep);
+      else orphans.delete(parentId);
+      for (const p of expired) emit(p.doc, p.meta, { service: 'unknown', runId: null, seq: null });
+    }
+    for (const [id, p] of inProgress) {
+      if (!all && p.since > cutoff) continue;
+      inProgress.delete(id);
+      const context = contexts.get(p.doc.type === 'subsegment' ? (p.doc.parent_id ?? '') : id);
+      emit(p.doc, p.meta, context ?? { service: 'unknown', runId: null, seq: null });
+    }
+    countHeld();
+  };
+
+  const onDatagram = (msg: Buffer) => {
+    stats.datagrams++;
+    const reject = (reason: string) => {
+      stats.rejected++;
+      stats.lastRejection = reason;
+    };
+    const text = msg.toString('utf8');
+    const newline = text.indexOf('\n');
+    if (newline < 0) return reject('no header line');
+    let header: { format?: unknown; version?: unknown };
+    let doc: unknown;
+    try {
+      header = JSON.parse(text.slice(0, newline));
+    } catch {
+      return reject('header is not JSON');
+    }
+    if (header?.format !== HEADER_FORMAT || header?.version !== HEADER_VERSION) {
+      return reject(`unsupported header ${text.slice(0, Math.min(newline, 80))}`);
+    }
+    try {
+      doc = JSON.parse(text.slice(newline + 1));
+    } catch {
+      return reject('segment is not JSON');
+    }
+    const why = invalidReason(doc);
+    if (why) return reject(why);
+    stats.documents++;
+    try {
+      process(doc as XrayDocument, { route: 'udp', bytes: msg.length, contentType: null });
+    } catch (err) {
+      reject(`cannot store segment: ${(err as Error).message}`);
+    }
+    countHeld();
+  };
+
+  const { tcp, udp, port } = await bindBoth(opts.host, opts.port);
+  udp.on('message', onDatagram);
+  // A UDP socket error must not take the sandbox down; the daemon just keeps listening.
+  udp.on('error', () => {});
+  const sweeper = setInterval(() => expire(false), Math.max(100, Math.floor(holdMs / 2)));
+  sweeper.unref();
+
+  return {
+    port,
+    stats: () => ({ ...stats }),
+    close: async () => {
+      clearInterval(sweeper);
+      expire(true);
+      await Promise.all([
+        new Promise<void>((resolve) => udp.close(() => resolve())),
+        new Promise<void>((resolve) => {
+          tcp.close(() => resolve());
+          tcp.closeAllConnections();
+        }),
+      ]);
+    },
+  };
+}
+
+/**
+ * Binds TCP first (port 0 → the OS picks), then UDP on the same number. With port 0 that number may be taken
+ * on the UDP side, so retry a few times with a fresh TCP port.
+ */
+async function bindBoth(
+  host: string,
+  port: number,
+): Promise<{ tcp: http.Server; udp: dgram.Socket; port: number }> {
+  const attempts = port === 0 ? 10 : 1;
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    const tcp = http.createServer(handleSamplingRequest);
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, host, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = (tcp.address() as net.AddressInfo).port;
+    const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(bound, host, () => {
+          udp.off('error', reject);
+          resolve();
+        });
+      });
+      return { tcp, udp, port: bound };
+    } catch (err) {
+      lastError = err;
+      try {
+        udp.close();
+      } catch {
+        // never bound: nothing to close
+      }
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    }
+  }
+  throw lastError;
+}

@@ -1,0 +1,666 @@
+/**
+ * The sandbox store: every ingest decoder hands it normalized records (it is the `IngestSink`), and the JSON
+ * API, the UI and the compare report query it. Memory is bounded (oldest records evicted first), but the
+ * per-vendor counters keep counting everything ever received, so `/api/vendors` stays true after eviction.
+ */
+import { type Correlation, correlationOf } from './correlation';
+import {
+  type ErrorRecord,
+  type IngestBatch,
+  type IngestSink,
+  type LogRecord,
+  type PayloadMeta,
+  type PayloadRecord,
+  SANDBOX_VENDORS,
+  type SandboxVendor,
+  type SpanRecord,
+} from './model';
+
+/** Memory caps. When a cap is reached the oldest record of that kind is evicted (FIFO). */
+export interface SandboxCaps {
+  /** Spans kept in memory. Default 200 000. */
+  maxSpans: number;
+  /** Error events kept. Default 20 000. */
+  maxErrors: number;
+  /** Log lines kept. Default 100 000. */
+  maxLogs: number;
+  /** Per-request payload accounting records kept. Default 100 000. */
+  maxPayloads: number;
+}
+
+export const DEFAULT_CAPS: Readonly<SandboxCaps> = Object.freeze({
+  maxSpans: 200_000,
+  maxErrors: 20_000,
+  maxLogs: 100_000,
+  maxPayloads: 100_000,
+});
+
+/**
+ * One line of the sandbox's NDJSON format (persistence file, `/api/export`, `/api/import`). A line written
+ * for an accepted request carries its payload record; export lines carry either a payload or records.
+ */
+export interface SandboxLine {
+  vendor: SandboxVendor;
+  payload: PayloadRecord | null;
+  spans: SpanRecord[];
+  errors: ErrorRecord[];
+  logs: LogRecord[];
+}
+
+/** Where accepted data is written so a restart loses nothing (see persist.ts). */
+export interface Journal {
+  append(line: SandboxLine): void;
+  clear(): void;
+}
+
+export interface TraceSummary {
+  vendor: SandboxVendor;
+  traceId: string;
+  rootName: string;
+  rootSpanId: string;
+  services: string[];
+  spanCount: number;
+  startMs: number;
+  durationMs: number;
+  error: boolean;
+  runId: string | null;
+  seq: number | null;
+  /** When the sandbox first / last received a span of this trace (epoch ms). */
+  receivedAt: number;
+  updatedAt: number;
+}
+
+export interface VendorCounts {
+  vendor: SandboxVendor;
+  payloads: number;
+  bytes: number;
+  spans: number;
+  errors: number;
+  logs: number;
+}
+
+export type StoreEvent =
+  | { type: 'data'; vendor: SandboxVendor; spans: number; errors: number; logs: number }
+  | { type: 'clear' };
+
+export interface RecordFilter {
+  vendor?: SandboxVendor;
+  run?: string;
+  traceId?: string;
+  limit?: number;
+}
+
+/** A span as the side-by-side view draws it: offsets relative to the request's first span. */
+export interface SpanGlance {
+  spanId: string;
+  parentId: string | null;
+  name: string;
+  service: string;
+  offsetMs: number;
+  durationMs: number;
+  depth: number;
+  status: SpanRecord['status'];
+  chaos: boolean;
+}
+
+/** What one vendor received for one request (one seq of a run). */
+export interface VendorRequestView {
+  traceIds: string[];
+  rootName: string | null;
+  spanCount: number;
+  durationMs: number | null;
+  error: boolean;
+  errors: Array<{ type: string; message: string; traceId: string | null }>;
+  logs: number;
+  logSamples: Array<{ level: string; message: string }>;
+  spans: SpanGlance[];
+}
+
+export interface RunRequests {
+  runId: string;
+  vendors: SandboxVendor[];
+  /** Every seq seen in the run, ascending (also when `requests` is narrowed to one seq). */
+  seqs: number[];
+  requests: Array<{ seq: number; vendors: Partial<Record<SandboxVendor, VendorRequestView>> }>;
+}
+
+export interface RunSummary {
+  runId: string;
+  vendors: SandboxVendor[];
+  requests: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface SandboxStoreOptions {
+  caps?: Partial<SandboxCaps>;
+  /** Receives every accepted line; unset → memory only. */
+  journal?: Journal;
+  /** Clock, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The side-by-side view shows at most this many spans per vendor and request. */
+const GLANCE_SPANS = 100;
+const LOG_SAMPLES = 5;
+
+/** A FIFO array with O(1) amortised eviction from the front. */
+class BoundedQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  constructor(private readonly cap: number) {}
+
+  push(item: T): void {
+    this.items.push(item);
+    if (this.items.length - this.head > this.cap) this.head++;
+    // Compact once the dead prefix dominates, so memory stays proportional to the cap.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  /** Oldest first. */
+  *values(): IterableIterator<T> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i];
+  }
+  /** Newest first. */
+  *newest(): IterableIterator<T> {
+    for (let i = this.items.length - 1; i >= this.head; i--) yield this.items[i];
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+interface TraceEntry {
+  vendor: SandboxVendor;
+  traceId: string;
+  spans: Map<string, SpanRecord>;
+  receivedAt: number;
+  updatedAt: number;
+  summary: TraceSummary | null;
+}
+
+// Values of keys like these never reach memory, disk or the UI, even if a decoder passes them through.
+const SECRET_KEY = /(authorization|api[-_.]?key|access[-_.]?token|secret|password|x-honeycomb-team|sentry_key|signature|credential)/i;
+const SECRET_IN_TEXT = /((?:sentry_key|access_token|api_key|apikey|token)=)[^&\s"]+/gi;
+const REDACTED = '[redacted]';
+
+function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.includes('=') ? value.replace(SECRET_IN_TEXT, `$1${REDACTED}`) : value;
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+  return out;
+}
+const redactBag = (bag: Record<string, unknown>) => redact(bag) as Record<string, unknown>;
+const redactNative = (n: Record<string, Record<string, unknown>>) =>
+  Object.fromEntries(Object.entries(n ?? {}).map(([k, v]) => [k, redactBag(v ?? {})]));
+
+const traceKey = (vendor: string, traceId: string) => `${vendor}\u0000${traceId}`;
+const spanKey = (vendor: string, traceId: string, spanId: string) => `${vendor}\u0000${traceId}\u0000${spanId}`;
+
+const zeroCounts = (vendor: SandboxVendor): VendorCounts => ({
+  vendor,
+  payloads: 0,
+  bytes: 0,
+  spans: 0,
+  errors: 0,
+  logs: 0,
+});
+
+/** Later record wins; attribute bags are merged so a partial X-Ray segment's keys survive the full one. */
+function mergeSpan(older: SpanRecord, newer: SpanRecord): SpanRecord {
+  const native: Record<string, Record<string, unknown>> = { ...older.native };
+  for (const [bag, values] of Object.entries(newer.native)) native[bag] = { ...native[bag], ...values };
+  return { ...older, ...newer, attributes: { ...older.attributes, ...newer.attributes }, native };
+}
+
+/** Depth-first order with children by start time; spans whose parent is absent are roots. */
+export function orderSpans(spans: SpanRecord[]): Array<{ span: SpanRecord; depth: number }> {
+  const ids = new Set(spans.map((s) => s.spanId));
+  const children = new Map<string | null, SpanRecord[]>();
+  for (const s of spans) {
+    const parent = s.parentId && ids.has(s.parentId) && s.parentId !== s.spanId ? s.parentId : null;
+    const list = children.get(parent) ?? [];
+    list.push(s);
+    children.set(parent, list);
+  }
+  for (const list of children.values()) list.sort((a, b) => a.startMs - b.startMs);
+  const out: Array<{ span: SpanRecord; depth: number }> = [];
+  const seen = new Set<string>();
+  const walk = (parent: string | null, depth: number) => {
+    for (const span of children.get(parent) ?? []) {
+      if (seen.has(span.spanId)) continue; // guards against parent cycles in malformed input
+      seen.add(span.spanId);
+      out.push({ span, depth });
+      walk(span.spanId, depth + 1);
+    }
+  };
+  walk(null, 0);
+  // Spans caught in a cycle have no root; list them flat rather than drop them.
+  for (const s of spans) if (!seen.has(s.spanId)) out.push({ span: s, depth: 0 });
+  return out;
+}
+
+export function summarize(entry: {
+  vendor: SandboxVendor;
+  traceId: string;
+  spans: Iterable<SpanRecord>;
+  receivedAt: number;
+  updatedAt: number;
+}): TraceSummary {
+  const spans = [...entry.spans];
+  const ids = new Set(spans.map((s) => s.spanId));
+  let root: SpanRecord | null = null;
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  let error = false;
+  for (const s of spans) {
+    const isRoot = !s.parentId || !ids.has(s.parentId);
+    if (isRoot && (!root || s.startMs < root.startMs)) root = s;
+    start = Math.min(start, s.startMs);
+    end = Math.max(end, s.startMs + s.durationMs);
+    if (s.status === 'error') error = true;
+  }
+  const byStart = [...spans].sort((a, b) => a.startMs - b.startMs);
+  root ??= byStart[0];
+  const services = [...new Set(byStart.map((s) => s.service).filter(Boolean))];
+  const others = byStart.filter((s) => s !== root).map((s) => s.attributes);
+  const corr: Correlation = correlationOf(root?.attributes, ...others);
+  return {
+    vendor: entry.vendor,
+    traceId: entry.traceId,
+    rootName: root?.name ?? '',
+    rootSpanId: root?.spanId ?? '',
+    services,
+    spanCount: spans.length,
+    startMs: spans.length ? start : 0,
+    durationMs: spans.length ? Math.max(0, end - start) : 0,
+    error,
+    runId: corr.runId,
+    seq: corr.seq,
+    receivedAt: entry.receivedAt,
+    updatedAt: entry.updatedAt,
+  };
+}
+
+export class SandboxStore implements IngestSink {
+  readonly caps: Readonly<SandboxCaps>;
+  private readonly journal: Journal | undefined;
+  private readonly now: () => number;
+  private readonly spans = new Map<string, SpanRecord>(); // insertion order = eviction order
+  private readonly traces = new Map<string, TraceEntry>();
+  private errorQueue: BoundedQueue<ErrorRecord>;
+  private logQueue: BoundedQueue<LogRecord>;
+  private payloadQueue: BoundedQueue<PayloadRecord>;
+  private readonly counts = new Map<SandboxVendor, VendorCounts>();
+  private readonly subscribers = new Set<(event: StoreEvent) => void>();
+
+  constructor(options: SandboxStoreOptions = {}) {
+    const caps = { ...DEFAULT_CAPS, ...options.caps };
+    for (const [name, value] of Object.entries(caps)) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+    }
+    this.caps = Object.freeze(caps);
+    this.journal = options.journal;
+    this.now = options.now ?? Date.now;
+    this.errorQueue = new BoundedQueue(caps.maxErrors);
+    this.logQueue = new BoundedQueue(caps.maxLogs);
+    this.payloadQueue = new BoundedQueue(caps.maxPayloads);
+  }
+
+  /** IngestSink: one request's worth of decoded records. */
+  accept(vendor: SandboxVendor, meta: PayloadMeta, batch: IngestBatch): void {
+    const payload: PayloadRecord = {
+      vendor,
+      route: meta.route,
+      bytes: meta.bytes,
+      receivedAt: this.now(),
+      contentType: meta.contentType,
+      spans: batch.spans.length,
+      errors: batch.errors.length,
+      logs: batch.logs.length,
+    };
+    this.ingest([{ vendor, payload, spans: batch.spans, errors: batch.errors, logs: batch.logs }], true);
+  }
+
+  /** Lines from the persistence file: stored, not written back. */
+  replay(lines: Iterable<SandboxLine>): void {
+    this.ingest(lines, false);
+  }
+
+  /** Lines from `/api/import`: stored and journaled. */
+  import(lines: Iterable<SandboxLine>): void {
+    this.ingest(lines, true);
+  }
+
+  private ingest(lines: Iterable<SandboxLine>, journal: boolean): void {
+    for (const raw of lines) {
+      const line: SandboxLine = {
+        vendor: raw.vendor,
+        payload: raw.payload,
+        spans: raw.spans.map((s) => ({ ...s, attributes: redactBag(s.attributes), native: redactNative(s.native) })),
+        errors: raw.errors.map((e) => ({ ...e, attributes: redactBag(e.attributes), native: redactNative(e.native) })),
+        logs: raw.logs.map((l) => ({ ...l, message: redact(l.message) as string, attributes: redactBag(l.attributes) })),
+      };
+      this.applyLine(line);
+      if (journal) this.journal?.append(line);
+      const { vendor, spans, errors, logs } = line;
+      this.emit({ type: 'data', vendor, spans: spans.length, errors: errors.length, logs: logs.length });
+    }
+  }
+
+  private countsOf(vendor: SandboxVendor): VendorCounts {
+    let c = this.counts.get(vendor);
+    if (!c) {
+      c = zeroCounts(vendor);
+      this.counts.set(vendor, c);
+    }
+    return c;
+  }
+
+  private applyLine(line: SandboxLine): void {
+    const counts = this.countsOf(line.vendor);
+    const receivedAt = line.payload?.receivedAt ?? this.now();
+    if (line.payload) {
+      counts.payloads++;
+      counts.bytes += line.payload.bytes;
+      this.payloadQueue.push(line.payload);
+    }
+    for (const span of line.spans) if (this.upsertSpan({ ...span, vendor: line.vendor }, receivedAt)) counts.spans++;
+    for (const error of line.errors) {
+      this.errorQueue.push({ ...error, vendor: line.vendor });
+      counts.errors++;
+    }
+    for (const log of line.logs) {
+      this.logQueue.push({ ...log, vendor: line.vendor });
+      counts.logs++;
+    }
+  }
+
+  /** @returns true when the span is new (not an update of one already stored). */
+  private upsertSpan(span: SpanRecord, receivedAt: number): boolean {
+    const key = spanKey(span.vendor, span.traceId, span.spanId);
+    const tKey = traceKey(span.vendor, span.traceId);
+    let entry = this.traces.get(tKey);
+    if (!entry) {
+      entry = { vendor: span.vendor, traceId: span.traceId, spans: new Map(), receivedAt, updatedAt: receivedAt, summary: null };
+      this.traces.set(tKey, entry);
+    }
+    const existing = this.spans.get(key);
+    const stored = existing ? mergeSpan(existing, span) : span;
+    this.spans.set(key, stored);
+    entry.spans.set(span.spanId, stored);
+    entry.updatedAt = Math.max(entry.updatedAt, receivedAt);
+    entry.summary = null;
+    if (!existing) this.evictSpans();
+    return !existing;
+  }
+
+  private evictSpans(): void {
+    while (this.spans.size > this.caps.maxSpans) {
+      const oldest = this.spans.keys().next().value as string;
+      const span = this.spans.get(oldest)!;
+      this.spans.delete(oldest);
+      const tKey = traceKey(span.vendor, span.traceId);
+      const entry = this.traces.get(tKey);
+      if (!entry) continue;
+      entry.spans.delete(span.spanId);
+      entry.summary = null;
+      if (entry.spans.size === 0) this.traces.delete(tKey);
+    }
+  }
+
+  /** Forget everything, including the counters and the journal. */
+  clear(): void {
+    this.spans.clear();
+    this.traces.clear();
+    this.errorQueue.clear();
+    this.logQueue.clear();
+    this.payloadQueue.clear();
+    this.counts.clear();
+    this.journal?.clear();
+    this.emit({ type: 'clear' });
+  }
+
+  /** @returns a function that unsubscribes. A throwing subscriber is dropped, never breaks ingest. */
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.subscribers.add(listener);
+    return () => this.subscribers.delete(listener);
+  }
+
+  private emit(event: StoreEvent): void {
+    for (const listener of this.subscribers) {
+      try {
+        listener(event);
+      } catch {
+        this.subscribers.delete(listener);
+      }
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------------------------
+
+  /** Every vendor in `SANDBOX_VENDORS` order, zeros for those that received nothing (stable UI tabs). */
+  vendors(): VendorCounts[] {
+    return SANDBOX_VENDORS.map((v) => ({ ...(this.counts.get(v) ?? zeroCounts(v)) }));
+  }
+
+  get size(): { spans: number; traces: number; errors: number; logs: number; payloads: number } {
+    return {
+      spans: this.spans.size,
+      traces: this.traces.size,
+      errors: this.errorQueue.size,
+      logs: this.logQueue.size,
+      payloads: this.payloadQueue.size,
+    };
+  }
+
+  private summaryOf(entry: TraceEntry): TraceSummary {
+    entry.summary ??= summarize({ ...entry, spans: entry.spans.values() });
+    return entry.summary;
+  }
+
+  private traceSummary(vendor: SandboxVendor, traceId: string | null): TraceSummary | null {
+    if (!traceId) return null;
+    const entry = this.traces.get(traceKey(vendor, traceId));
+    return entry ? this.summaryOf(entry) : null;
+  }
+
+  /** Newest trace first (by start time). */
+  listTraces(filter: RecordFilter = {}): TraceSummary[] {
+    const out: TraceSummary[] = [];
+    for (const entry of this.traces.values()) {
+      if (filter.vendor && entry.vendor !== filter.vendor) continue;
+      if (filter.traceId && entry.traceId !== filter.traceId) continue;
+      const summary = this.summaryOf(entry);
+      if (filter.run !== undefined && summary.runId !== filter.run) continue;
+      out.push(summary);
+    }
+    out.sort((a, b) => b.startMs - a.startMs || b.receivedAt - a.receivedAt);
+    return filter.limit === undefined ? out : out.slice(0, filter.limit);
+  }
+
+  getTrace(vendor: SandboxVendor, traceId: string): { summary: TraceSummary; spans: SpanRecord[] } | null {
+    const entry = this.traces.get(traceKey(vendor, traceId));
+    if (!entry) return null;
+    return { summary: this.summaryOf(entry), spans: orderSpans([...entry.spans.values()]).map((o) => o.span) };
+  }
+
+  /** An error's or log's run/seq: its own, else the one of the trace it points at. */
+  private correlate(r: { vendor: SandboxVendor; traceId: string | null; runId: string | null; seq: number | null }) {
+    if (r.runId !== null && r.seq !== null) return { runId: r.runId, seq: r.seq };
+    const t = this.traceSummary(r.vendor, r.traceId);
+    return { runId: r.runId ?? t?.runId ?? null, seq: r.seq ?? t?.seq ?? null };
+  }
+
+  private filterRecords<T extends ErrorRecord | LogRecord>(queue: BoundedQueue<T>, filter: RecordFilter): T[] {
+    const out: T[] = [];
+    for (const record of queue.newest()) {
+      if (filter.limit !== undefined && out.length >= filter.limit) break;
+      if (filter.vendor && record.vendor !== filter.vendor) continue;
+      if (filter.traceId && record.traceId !== filter.traceId) continue;
+      const corr = this.correlate(record);
+      if (filter.run !== undefined && corr.runId !== filter.run) continue;
+      out.push({ ...record, ...corr });
+    }
+    return out;
+  }
+
+  /** Newest first; run/seq filled in from the trace when the event itself lacks them. */
+  listErrors(filter: RecordFilter = {}): ErrorRecord[] {
+    return this.filterRecords(this.errorQueue, filter);
+  }
+
+  listLogs(filter: RecordFilter = {}): LogRecord[] {
+    return this.filterRecords(this.logQueue, filter);
+  }
+
+  /** Oldest first (arrival order), optionally within [since, until] epoch ms. */
+  listPayloads(filter: { vendor?: SandboxVendor; since?: number; until?: number } = {}): PayloadRecord[] {
+    const out: PayloadRecord[] = [];
+    for (const p of this.payloadQueue.values()) {
+      if (filter.vendor && p.vendor !== filter.vendor) continue;
+      if (filter.since !== undefined && p.receivedAt < filter.since) continue;
+      if (filter.until !== undefined && p.receivedAt > filter.until) continue;
+      out.push(p);
+    }
+    return out;
+  }
+
+  /** Runs seen in traces, errors or logs; newest first. */
+  listRuns(): RunSummary[] {
+    const runs = new Map<string, { vendors: Set<SandboxVendor>; seqs: Set<number>; first: number; last: number }>();
+    const note = (runId: string | null, seq: number | null, vendor: SandboxVendor, at: number) => {
+      if (runId === null) return;
+      let r = runs.get(runId);
+      if (!r) {
+        r = { vendors: new Set(), seqs: new Set(), first: at, last: at };
+        runs.set(runId, r);
+      }
+      r.vendors.add(vendor);
+      if (seq !== null) r.seqs.add(seq);
+      r.first = Math.min(r.first, at);
+      r.last = Math.max(r.last, at);
+    };
+    for (const entry of this.traces.values()) {
+      const s = this.summaryOf(entry);
+      note(s.runId, s.seq, s.vendor, s.receivedAt);
+    }
+    for (const q of [this.errorQueue, this.logQueue] as Array<BoundedQueue<ErrorRecord | LogRecord>>) {
+      for (const r of q.values()) {
+        const c = this.correlate(r);
+        note(c.runId, c.seq, r.vendor, r.timestamp);
+      }
+    }
+    return [...runs.entries()]
+      .map(([runId, r]) => ({
+        runId,
+        vendors: SANDBOX_VENDORS.filter((v) => r.vendors.has(v)),
+        requests: r.seqs.size,
+        firstSeen: r.first,
+        lastSeen: r.last,
+      }))
+      .sort((a, b) => b.lastSeen - a.lastSeen);
+  }
+
+  /** Per seq, per vendor: what arrived for that request. The side-by-side view and compare report read this. */
+  runRequests(runId: string, only: { seq?: number } = {}): RunRequests {
+    const cells = new Map<number, Map<SandboxVendor, { traces: TraceEntry[]; errors: ErrorRecord[]; logs: LogRecord[] }>>();
+    const vendors = new Set<SandboxVendor>();
+    const cell = (seq: number, vendor: SandboxVendor) => {
+      vendors.add(vendor);
+      let row = cells.get(seq);
+      if (!row) {
+        row = new Map();
+        cells.set(seq, row);
+      }
+      let c = row.get(vendor);
+      if (!c) {
+        c = { traces: [], errors: [], logs: [] };
+        row.set(vendor, c);
+      }
+      return c;
+    };
+    for (const entry of this.traces.values()) {
+      const s = this.summaryOf(entry);
+      if (s.runId === runId && s.seq !== null) cell(s.seq, s.vendor).traces.push(entry);
+    }
+    for (const e of this.errorQueue.values()) {
+      const c = this.correlate(e);
+      if (c.runId === runId && c.seq !== null) cell(c.seq, e.vendor).errors.push(e);
+    }
+    for (const l of this.logQueue.values()) {
+      const c = this.correlate(l);
+      if (c.runId === runId && c.seq !== null) cell(c.seq, l.vendor).logs.push(l);
+    }
+    const seqs = [...cells.keys()].sort((a, b) => a - b);
+    const requests = [...cells.entries()]
+      .filter(([seq]) => only.seq === undefined || seq === only.seq)
+      .sort((a, b) => a[0] - b[0])
+      .map(([seq, row]) => {
+        const views: Partial<Record<SandboxVendor, VendorRequestView>> = {};
+        for (const [vendor, c] of row) views[vendor] = this.requestView(c);
+        return { seq, vendors: views };
+      });
+    return { runId, vendors: SANDBOX_VENDORS.filter((v) => vendors.has(v)), seqs, requests };
+  }
+
+  private requestView(c: { traces: TraceEntry[]; errors: ErrorRecord[]; logs: LogRecord[] }): VendorRequestView {
+    const summaries = c.traces.map((t) => this.summaryOf(t)).sort((a, b) => a.startMs - b.startMs);
+    const spans = c.traces.flatMap((t) => [...t.spans.values()]);
+    const start = Math.min(...spans.map((s) => s.startMs));
+    const end = Math.max(...spans.map((s) => s.startMs + s.durationMs));
+    const glance = c.traces
+      .flatMap((t) => orderSpans([...t.spans.values()]))
+      .slice(0, GLANCE_SPANS)
+      .map(({ span, depth }) => ({
+        spanId: span.spanId,
+        parentId: span.parentId,
+        name: span.name,
+        service: span.service,
+        offsetMs: span.startMs - start,
+        durationMs: span.durationMs,
+        depth,
+        status: span.status,
+        chaos: span.name === 'chaos.latency',
+      }));
+    return {
+      traceIds: summaries.map((s) => s.traceId),
+      rootName: summaries[0]?.rootName ?? null,
+      spanCount: spans.length,
+      durationMs: spans.length ? end - start : null,
+      error: summaries.some((s) => s.error) || c.errors.length > 0,
+      errors: c.errors.map((e) => ({ type: e.type, message: e.message, traceId: e.traceId })),
+      logs: c.logs.length,
+      logSamples: c.logs.slice(0, LOG_SAMPLES).map((l) => ({ level: l.level, message: l.message })),
+      spans: glance,
+    };
+  }
+
+  /**
+   * Everything stored, as NDJSON lines: payload records first (one per line, no records), then records in
+   * chunks. Importing the result into an empty store reproduces this one.
+   */
+  *exportLines(chunk = 500): IterableIterator<SandboxLine> {
+    const empty = { spans: [], errors: [], logs: [] };
+    for (const payload of this.payloadQueue.values()) yield { vendor: payload.vendor, payload, ...empty };
+    for (const vendor of SANDBOX_VENDORS) {
+      const spans = [...this.spans.values()].filter((s) => s.vendor === vendor);
+      const errors = [...this.errorQueue.values()].filter((e) => e.vendor === vendor);
+      const logs = [...this.logQueue.values()].filter((l) => l.vendor === vendor);
+      for (let i = 0; i < spans.length; i += chunk)
+        yield { vendor, payload: null, ...empty, spans: spans.slice(i, i + chunk) };
+      for (let i = 0; i < errors.length; i += chunk)
+        yield { vendor, payload: null, ...empty, errors: errors.slice(i, i + chunk) };
+      for (let i = 0; i < logs.length; i += chunk)
+        yield { vendor, payload: null, ...empty, logs: logs.slice(i, i + chunk) };
+    }
+  }
+}

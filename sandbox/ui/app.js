@@ -1,0 +1,728 @@
+// bakeoff sandbox UI: plain browser JavaScript, no build step, no third-party code.
+// Every view is rendered from the JSON API with DOM calls (never innerHTML with data), so nothing a vendor
+// payload contains can inject markup.
+'use strict';
+
+const VENDORS = {
+  honeycomb: { label: 'Honeycomb', color: '#e0a800' },
+  otlp: { label: 'OTLP', color: '#64748b' },
+  xray: { label: 'AWS X-Ray', color: '#0284c7' },
+  sentry: { label: 'Sentry', color: '#e1567c' },
+  rollbar: { label: 'Rollbar', color: '#16a34a' },
+  datadog: { label: 'Datadog', color: '#632ca6' },
+  cloudwatch: { label: 'CloudWatch Logs', color: '#0d9488' },
+};
+const SERVICE_COLORS = ['#3b82f6', '#10b981', '#8b5cf6', '#ec4899', '#0ea5e9', '#6366f1', '#84cc16', '#14b8a6'];
+const CHAOS_SPAN = 'chaos.latency';
+
+const view = document.getElementById('view');
+
+// ---- small helpers ---------------------------------------------------------------------------------------
+
+/** h('div', {class: 'x', onclick: fn, 'data-testid': 't'}, child, 'text', [children]) */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  append(el, children);
+  return el;
+}
+function append(el, children) {
+  for (const c of children) {
+    if (c === undefined || c === null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+async function api(path) {
+  const res = await fetch(path, { headers: { accept: 'application/json' } });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new Error(body.error || `${res.status} ${res.statusText}`);
+  }
+  return res.json();
+}
+
+const vendorLabel = (v) => (VENDORS[v] ? VENDORS[v].label : v);
+const vendorColor = (v) => (VENDORS[v] ? VENDORS[v].color : '#64748b');
+
+function serviceColor(name) {
+  let hash = 0;
+  for (const ch of String(name)) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return SERVICE_COLORS[hash % SERVICE_COLORS.length];
+}
+
+function fmtMs(ms) {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return '–';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}
+const fmtTime = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour12: false }) : '–');
+const fmtNum = (n) => Number(n || 0).toLocaleString('en-US');
+
+function fmtValue(v) {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'object') return JSON.stringify(v, null, 1);
+  return String(v);
+}
+
+const enc = encodeURIComponent;
+const traceHref = (vendor, traceId) => `#/trace/${enc(vendor)}/${enc(traceId)}`;
+const compareHref = (run, seq) => `#/compare/${enc(run)}${seq === null || seq === undefined ? '' : `/${seq}`}`;
+
+function vendorPill(vendor) {
+  return h(
+    'span',
+    { class: 'vendor-pill', style: { '--vendor': vendorColor(vendor) }, 'data-vendor': vendor },
+    h('i'),
+    vendorLabel(vendor),
+  );
+}
+function runSeq(runId, seq) {
+  if (!runId) return h('span', { class: 'muted' }, '–');
+  return h(
+    'a',
+    { class: 'run-seq', href: compareHref(runId, seq), title: 'Compare this request across vendors' },
+    h('span', { class: 'run' }, runId),
+    seq !== null && seq !== undefined ? h('span', { class: 'seq' }, `#${seq}`) : null,
+  );
+}
+function serviceChip(name) {
+  return h('span', { class: 'service-chip' }, h('i', { style: { background: serviceColor(name) } }), name);
+}
+function emptyState(title, ...lines) {
+  return h('div', { class: 'empty', 'data-testid': 'empty-state' }, h('strong', {}, title), lines.map((l) => h('p', {}, l)));
+}
+function query() {
+  const q = location.hash.split('?')[1] || '';
+  return new URLSearchParams(q);
+}
+function setQuery(base, params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const s = q.toString();
+  location.hash = s ? `${base}?${s}` : base;
+}
+
+async function runSelect(current, onChange, { allowAll = true } = {}) {
+  const runs = await api('/api/runs');
+  const select = h(
+    'select',
+    { class: 'select', 'data-testid': 'run-select', onchange: (e) => onChange(e.target.value) },
+    allowAll ? h('option', { value: '' }, 'All runs') : null,
+    runs.map((r) =>
+      h(
+        'option',
+        { value: r.runId, selected: r.runId === current },
+        `${r.runId} · ${r.requests} req · ${r.vendors.length} vendor${r.vendors.length === 1 ? '' : 's'}`,
+      ),
+    ),
+  );
+  return { select, runs };
+}
+
+function vendorSelect(current, onChange) {
+  return h(
+    'select',
+    { class: 'select', 'data-testid': 'vendor-select', onchange: (e) => onChange(e.target.value) },
+    h('option', { value: '' }, 'All vendors'),
+    Object.keys(VENDORS).map((v) => h('option', { value: v, selected: v === current }, vendorLabel(v))),
+  );
+}
+
+// ---- Traces ----------------------------------------------------------------------------------------------
+
+async function renderTraces() {
+  const q = query();
+  const vendor = q.get('vendor') || '';
+  const run = q.get('run') || '';
+  const params = new URLSearchParams({ limit: '200' });
+  if (vendor) params.set('vendor', vendor);
+  if (run) params.set('run', run);
+  const [vendors, traces, runPicker] = await Promise.all([
+    api('/api/vendors'),
+    api(`/api/traces?${params}`),
+    runSelect(run, (value) => setQuery('#/', { vendor, run: value })),
+  ]);
+  const totalSpans = vendors.reduce((n, v) => n + v.spans, 0);
+  const tabs = h(
+    'div',
+    { class: 'tabs', role: 'tablist' },
+    h(
+      'a',
+      { class: `tab${vendor ? '' : ' active'}`, href: run ? `#/?run=${enc(run)}` : '#/', 'data-testid': 'vendor-tab', 'data-vendor': '' },
+      h('span', { class: 'tab-name' }, 'All vendors'),
+      h('span', { class: 'tab-count' }, `${fmtNum(totalSpans)} spans`),
+    ),
+    vendors.map((v) => {
+      const empty = v.payloads + v.spans + v.errors + v.logs === 0;
+      const detail = v.spans ? `${fmtNum(v.spans)} spans` : v.errors || v.logs ? `${fmtNum(v.errors)} err · ${fmtNum(v.logs)} logs` : 'nothing yet';
+      const href = `#/?${new URLSearchParams(Object.entries({ vendor: v.vendor, run }).filter(([, x]) => x))}`;
+      return h(
+        'a',
+        {
+          class: `tab${vendor === v.vendor ? ' active' : ''}${empty ? ' dim' : ''}`,
+          href,
+          style: { '--vendor': vendorColor(v.vendor) },
+          'data-testid': 'vendor-tab',
+          'data-vendor': v.vendor,
+          title: `${fmtNum(v.payloads)} payloads · ${fmtNum(v.bytes)} bytes · ${fmtNum(v.spans)} spans · ${fmtNum(v.errors)} errors · ${fmtNum(v.logs)} logs`,
+        },
+        h('span', { class: 'tab-name' }, h('i', { class: 'dot' }), vendorLabel(v.vendor)),
+        h('span', { class: 'tab-count' }, detail),
+      );
+    }),
+  );
+
+  const maxDuration = Math.max(1, ...traces.map((t) => t.durationMs));
+  const body = traces.length
+    ? h(
+        'table',
+        { class: 'table traces', 'data-testid': 'trace-table' },
+        h(
+          'thead',
+          {},
+          h('tr', {}, ['Vendor', 'Root span', 'Services', 'Spans', 'Duration', 'Run · seq', 'Received'].map((c) => h('th', {}, c))),
+        ),
+        h(
+          'tbody',
+          {},
+          traces.map((t) =>
+            h(
+              'tr',
+              {
+                class: `clickable${t.error ? ' has-error' : ''}`,
+                'data-testid': 'trace-row',
+                'data-vendor': t.vendor,
+                'data-trace-id': t.traceId,
+                onclick: (e) => {
+                  if (!e.target.closest('a')) location.hash = traceHref(t.vendor, t.traceId);
+                },
+              },
+              h('td', {}, vendorPill(t.vendor)),
+              h(
+                'td',
+                { class: 'root' },
+                h('a', { href: traceHref(t.vendor, t.traceId), class: 'mono' }, t.rootName || '(unnamed)'),
+                t.error ? h('span', { class: 'badge error', 'data-testid': 'error-badge' }, 'error') : null,
+              ),
+              h('td', {}, h('div', { class: 'chips' }, t.services.map(serviceChip))),
+              h('td', { class: 'num' }, fmtNum(t.spanCount)),
+              h(
+                'td',
+                { class: 'num duration-cell' },
+                h('span', { class: 'mini-bar' }, h('i', { style: { width: `${Math.max(2, (t.durationMs / maxDuration) * 100)}%` } })),
+                fmtMs(t.durationMs),
+              ),
+              h('td', {}, runSeq(t.runId, t.seq)),
+              h('td', { class: 'muted nowrap' }, fmtTime(t.receivedAt)),
+            ),
+          ),
+        ),
+      )
+    : emptyState(
+        'No traces yet',
+        'Point an app at this sandbox (or run `npx bakeoff serve --with-sandbox --with-load`) and traces appear here live.',
+        `OTLP → ${location.protocol}//${location.hostname}:4318 · Datadog agent → :8126 · X-Ray daemon → :2000 · Sentry/Rollbar/CloudWatch → ${location.host}`,
+      );
+
+  return h(
+    'section',
+    { class: 'page', 'data-testid': 'traces-view' },
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, 'Traces'),
+      h('div', { class: 'toolbar' }, h('label', { class: 'field' }, 'Run', runPicker.select)),
+    ),
+    tabs,
+    h('div', { class: 'card' }, body),
+    traces.length >= 200 ? h('p', { class: 'muted small' }, 'Showing the 200 newest traces.') : null,
+  );
+}
+
+// ---- Trace (waterfall) -----------------------------------------------------------------------------------
+
+let selectedSpan = null; // `${vendor}/${traceId}/${spanId}` survives live refreshes
+
+/** Depth-first order, children by start; spans whose parent is absent are roots. */
+function treeOrder(spans) {
+  const ids = new Set(spans.map((s) => s.spanId));
+  const children = new Map();
+  for (const s of spans) {
+    const p = s.parentId && ids.has(s.parentId) && s.parentId !== s.spanId ? s.parentId : null;
+    if (!children.has(p)) children.set(p, []);
+    children.get(p).push(s);
+  }
+  for (const list of children.values()) list.sort((a, b) => a.startMs - b.startMs);
+  const out = [];
+  const seen = new Set();
+  const walk = (p, depth) => {
+    for (const s of children.get(p) || []) {
+      if (seen.has(s.spanId)) continue;
+      seen.add(s.spanId);
+      out.push({ span: s, depth });
+      walk(s.spanId, depth + 1);
+    }
+  };
+  walk(null, 0);
+  for (const s of spans) if (!seen.has(s.spanId)) out.push({ span: s, depth: 0 });
+  return out;
+}
+
+function ticks(total) {
+  return h(
+    'div',
+    { class: 'ticks' },
+    [0, 0.25, 0.5, 0.75, 1].map((f) => h('span', { style: { left: `${f * 100}%` } }, fmtMs(total * f))),
+  );
+}
+
+function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
+  const ordered = treeOrder(spans);
+  const start = Math.min(...spans.map((s) => s.startMs));
+  const end = Math.max(...spans.map((s) => s.startMs + s.durationMs));
+  const total = Math.max(end - start, 0.001);
+  return h(
+    'div',
+    { class: `waterfall${compact ? ' compact' : ''}`, 'data-testid': 'waterfall' },
+    compact ? null : h('div', { class: 'wf-head' }, h('div', { class: 'wf-label' }, 'Span'), h('div', { class: 'wf-track' }, ticks(total))),
+    ordered.map(({ span, depth }) => {
+      const chaos = span.name === CHAOS_SPAN;
+      const left = ((span.startMs - start) / total) * 100;
+      const width = Math.max((span.durationMs / total) * 100, 0.4);
+      const delay = span.attributes && span.attributes['chaos.delay_ms'];
+      const fault = span.attributes && span.attributes['chaos.fault'];
+      const classes = ['wf-row', chaos && 'chaos', span.status === 'error' && 'error', selectedId === span.spanId && 'selected'];
+      return h(
+        'div',
+        {
+          class: classes.filter(Boolean).join(' '),
+          'data-testid': 'waterfall-row',
+          'data-span-id': span.spanId,
+          'data-span-name': span.name,
+          'data-chaos': chaos ? 'true' : null,
+          tabindex: onSelect ? 0 : null,
+          onclick: onSelect ? () => onSelect(span) : null,
+          onkeydown: onSelect ? (e) => e.key === 'Enter' && onSelect(span) : null,
+          title: `${span.name} · ${span.service} · ${fmtMs(span.durationMs)}`,
+        },
+        h(
+          'div',
+          { class: 'wf-label', style: { paddingLeft: `${8 + depth * (compact ? 10 : 16)}px` } },
+          h('i', { class: 'svc-dot', style: { background: serviceColor(span.service) } }),
+          h('span', { class: 'wf-name' }, span.name),
+          compact ? null : h('span', { class: 'wf-service' }, span.service),
+          chaos ? h('span', { class: 'badge chaos', 'data-testid': 'chaos-badge' }, delay ? `chaos +${delay} ms` : 'chaos') : null,
+          fault ? h('span', { class: 'badge error' }, `fault: ${fault}`) : null,
+          span.status === 'error' && !fault ? h('span', { class: 'badge error' }, 'error') : null,
+        ),
+        h(
+          'div',
+          { class: 'wf-track' },
+          h(
+            'div',
+            {
+              class: 'wf-bar',
+              style: { left: `${left}%`, width: `${width}%`, '--svc': serviceColor(span.service) },
+            },
+          ),
+          h('span', { class: `wf-dur${left + width > 82 ? ' inside' : ''}`, style: { left: left + width > 82 ? null : `calc(${left + width}% + 6px)`, right: left + width > 82 ? `${100 - left - width}%` : null } }, fmtMs(span.durationMs)),
+        ),
+      );
+    }),
+  );
+}
+
+function kvTable(bag, testid) {
+  const entries = Object.entries(bag || {});
+  if (!entries.length) return h('p', { class: 'muted small' }, 'empty');
+  return h(
+    'table',
+    { class: 'kv', 'data-testid': testid },
+    h(
+      'tbody',
+      {},
+      entries
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, h('code', {}, fmtValue(v))))),
+    ),
+  );
+}
+
+function spanPanel(span, traceStart) {
+  if (!span) {
+    return h(
+      'aside',
+      { class: 'panel card hint', 'data-testid': 'span-panel' },
+      h('strong', {}, 'Span details'),
+      h('p', { class: 'muted' }, 'Click a span in the waterfall to see its attributes, with each vendor-native bag shown apart.'),
+    );
+  }
+  const native = Object.entries(span.native || {});
+  return h(
+    'aside',
+    { class: 'panel card', 'data-testid': 'span-panel' },
+    h('div', { class: 'panel-title' }, h('i', { class: 'svc-dot', style: { background: serviceColor(span.service) } }), h('strong', { class: 'mono' }, span.name)),
+    kvTable(
+      {
+        service: span.service,
+        kind: span.kind,
+        status: span.statusMessage ? `${span.status}: ${span.statusMessage}` : span.status,
+        'start offset': fmtMs(span.startMs - traceStart),
+        duration: fmtMs(span.durationMs),
+        spanId: span.spanId,
+        parentId: span.parentId || '(root)',
+      },
+      'span-fields',
+    ),
+    native.map(([name, bag]) =>
+      h('section', { class: 'bag', 'data-testid': 'native-bag', 'data-bag': name }, h('h3', {}, name, h('span', { class: 'count' }, Object.keys(bag || {}).length)), kvTable(bag)),
+    ),
+    h(
+      'details',
+      { class: 'bag', open: native.length === 0 },
+      h('summary', {}, 'All attributes (flattened)', h('span', { class: 'count' }, Object.keys(span.attributes || {}).length)),
+      kvTable(span.attributes, 'span-attributes'),
+    ),
+  );
+}
+
+function errorList(errors) {
+  if (!errors.length) return h('p', { class: 'muted small' }, 'No errors.');
+  return h(
+    'ul',
+    { class: 'event-list' },
+    errors.map((e) =>
+      h(
+        'li',
+        { class: 'event error', 'data-testid': 'error-item' },
+        h('div', {}, h('strong', {}, e.type), h('span', { class: 'muted' }, ` · ${e.level} · ${fmtTime(e.timestamp)}`)),
+        h('div', { class: 'mono msg' }, e.message),
+        e.frames && e.frames.length
+          ? h('div', { class: 'frames mono' }, e.frames.slice(0, 3).map((f) => h('div', {}, `at ${f.function || '?'} (${f.file || '?'}:${f.line ?? '?'})`)))
+          : null,
+      ),
+    ),
+  );
+}
+
+function logList(logs) {
+  if (!logs.length) return h('p', { class: 'muted small' }, 'No logs.');
+  return h(
+    'ul',
+    { class: 'event-list' },
+    logs.map((l) =>
+      h(
+        'li',
+        { class: 'event log', 'data-testid': 'log-item' },
+        h('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level),
+        h('span', { class: 'muted mono' }, fmtTime(l.timestamp)),
+        h('span', { class: 'mono msg' }, l.message),
+      ),
+    ),
+  );
+}
+
+async function renderTrace(vendor, traceId) {
+  const q = `vendor=${enc(vendor)}&trace=${enc(traceId)}`;
+  let trace;
+  try {
+    trace = await api(`/api/traces/${enc(vendor)}/${enc(traceId)}`);
+  } catch (err) {
+    return h('section', { class: 'page' }, h('a', { class: 'back', href: '#/' }, '← Traces'), emptyState('Trace not found', err.message));
+  }
+  const [errors, logs] = await Promise.all([api(`/api/errors?${q}`), api(`/api/logs?${q}`)]);
+  const s = trace.summary;
+  const key = (spanId) => `${vendor}/${traceId}/${spanId}`;
+  const selected = trace.spans.find((sp) => selectedSpan === key(sp.spanId)) || null;
+  const page = h('section', { class: 'page', 'data-testid': 'trace-view' });
+  const draw = (sel) => {
+    page.replaceChildren(
+      h('a', { class: 'back', href: `#/?vendor=${enc(vendor)}` }, `← ${vendorLabel(vendor)} traces`),
+      h(
+        'div',
+        { class: 'trace-head' },
+        h('div', {}, vendorPill(vendor), s.error ? h('span', { class: 'badge error' }, 'error') : null),
+        h('h1', { class: 'mono' }, s.rootName || '(unnamed)'),
+        h(
+          'div',
+          { class: 'facts' },
+          h('span', {}, h('b', {}, fmtMs(s.durationMs)), ' duration'),
+          h('span', {}, h('b', {}, s.spanCount), ' spans'),
+          h('span', {}, h('b', {}, s.services.length), ` service${s.services.length === 1 ? '' : 's'}`),
+          h('span', {}, 'run ', runSeq(s.runId, s.seq)),
+          h('span', { class: 'mono muted trace-id', title: 'trace id' }, traceId),
+        ),
+        h('div', { class: 'chips' }, s.services.map(serviceChip), h('span', { class: 'legend-chaos' }, h('i'), CHAOS_SPAN)),
+      ),
+      h(
+        'div',
+        { class: 'trace-body' },
+        h(
+          'div',
+          { class: 'card wf-card' },
+          waterfall(trace.spans, {
+            selectedId: sel && sel.spanId,
+            onSelect: (span) => {
+              selectedSpan = key(span.spanId);
+              draw(span);
+            },
+          }),
+        ),
+        spanPanel(sel, s.startMs),
+      ),
+      h(
+        'div',
+        { class: 'two-col' },
+        h('div', { class: 'card', 'data-testid': 'trace-errors' }, h('h2', {}, 'Errors', h('span', { class: 'count' }, errors.length)), errorList(errors)),
+        h('div', { class: 'card', 'data-testid': 'trace-logs' }, h('h2', {}, 'Logs', h('span', { class: 'count' }, logs.length)), logList(logs)),
+      ),
+    );
+  };
+  draw(selected);
+  return page;
+}
+
+// ---- Errors and logs -------------------------------------------------------------------------------------
+
+async function recordsPage(kind) {
+  const q = query();
+  const vendor = q.get('vendor') || '';
+  const run = q.get('run') || '';
+  const params = new URLSearchParams({ limit: '300' });
+  if (vendor) params.set('vendor', vendor);
+  if (run) params.set('run', run);
+  const base = `#/${kind}`;
+  const [records, runPicker] = await Promise.all([
+    api(`/api/${kind}?${params}`),
+    runSelect(run, (value) => setQuery(base, { vendor, run: value })),
+  ]);
+  const traceLink = (r) =>
+    r.traceId ? h('a', { class: 'mono small', href: traceHref(r.vendor, r.traceId), 'data-testid': 'trace-link' }, `${r.traceId.slice(0, 16)}…`) : h('span', { class: 'muted' }, '–');
+  const errorRow = (e) =>
+    h(
+      'tr',
+      { 'data-testid': 'error-row', 'data-vendor': e.vendor },
+      h('td', { class: 'muted nowrap' }, fmtTime(e.timestamp)),
+      h('td', {}, vendorPill(e.vendor)),
+      h('td', {}, h('strong', {}, e.type), h('div', { class: 'mono msg' }, e.message)),
+      h('td', {}, runSeq(e.runId, e.seq)),
+      h('td', {}, traceLink(e)),
+    );
+  const logRow = (l) =>
+    h(
+      'tr',
+      { 'data-testid': 'log-row', 'data-vendor': l.vendor },
+      h('td', { class: 'muted nowrap' }, fmtTime(l.timestamp)),
+      h('td', {}, vendorPill(l.vendor)),
+      h('td', {}, h('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level)),
+      h('td', { class: 'mono msg' }, l.message, l.group ? h('div', { class: 'muted small' }, `${l.group}${l.stream ? ` / ${l.stream}` : ''}`) : null),
+      h('td', {}, runSeq(l.runId, l.seq)),
+      h('td', {}, traceLink(l)),
+    );
+  const heads = kind === 'errors' ? ['Time', 'Vendor', 'Error', 'Run · seq', 'Trace'] : ['Time', 'Vendor', 'Level', 'Message', 'Run · seq', 'Trace'];
+  return h(
+    'section',
+    { class: 'page', 'data-testid': `${kind}-view` },
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, kind === 'errors' ? 'Errors' : 'Logs'),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('label', { class: 'field' }, 'Vendor', vendorSelect(vendor, (value) => setQuery(base, { vendor: value, run }))),
+        h('label', { class: 'field' }, 'Run', runPicker.select),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'card' },
+      records.length
+        ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, heads.map((c) => h('th', {}, c)))), h('tbody', {}, records.map(kind === 'errors' ? errorRow : logRow)))
+        : emptyState(kind === 'errors' ? 'No errors received' : 'No logs received', 'They appear here as soon as a vendor SDK sends one.'),
+    ),
+  );
+}
+
+// ---- Side by side ----------------------------------------------------------------------------------------
+
+function vendorColumn(vendor, cell) {
+  const head = h('div', { class: 'col-head', style: { '--vendor': vendorColor(vendor) } }, h('i', { class: 'dot' }), h('strong', {}, vendorLabel(vendor)));
+  if (!cell) {
+    return h(
+      'div',
+      { class: 'vendor-col card missing', 'data-testid': 'vendor-column', 'data-vendor': vendor },
+      head,
+      h('div', { class: 'nothing', 'data-testid': 'nothing-received' }, h('strong', {}, 'nothing received'), h('span', { class: 'muted small' }, 'for this request')),
+    );
+  }
+  const spans = cell.spans.map((g) => ({
+    spanId: g.spanId,
+    parentId: g.parentId,
+    name: g.name,
+    service: g.service,
+    startMs: g.offsetMs,
+    durationMs: g.durationMs,
+    status: g.status,
+    attributes: {},
+  }));
+  return h(
+    'div',
+    { class: `vendor-col card${cell.error ? ' has-error' : ''}`, 'data-testid': 'vendor-column', 'data-vendor': vendor },
+    head,
+    h(
+      'div',
+      { class: 'col-stats' },
+      h('span', {}, h('b', {}, cell.spanCount), ' spans'),
+      h('span', {}, h('b', {}, fmtMs(cell.durationMs)), ''),
+      h('span', { class: cell.errors.length ? 'err' : '' }, h('b', {}, cell.errors.length), ' errors'),
+      h('span', {}, h('b', {}, cell.logs), ' logs'),
+    ),
+    cell.rootName ? h('div', { class: 'col-root mono', title: cell.rootName }, cell.rootName) : null,
+    spans.length ? waterfall(spans, { compact: true }) : h('p', { class: 'muted small' }, 'No spans (this vendor records errors/logs only).'),
+    cell.spanCount > spans.length ? h('p', { class: 'muted small' }, `…and ${cell.spanCount - spans.length} more spans`) : null,
+    cell.errors.length
+      ? h('div', { class: 'col-section' }, h('h3', {}, 'Errors'), cell.errors.map((e) => h('div', { class: 'col-error', 'data-testid': 'column-error' }, h('strong', {}, e.type), h('span', { class: 'mono' }, e.message))))
+      : null,
+    cell.logSamples.length
+      ? h(
+          'div',
+          { class: 'col-section' },
+          h('h3', {}, 'Logs'),
+          cell.logSamples.map((l) => h('div', { class: 'col-log' }, h('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level), h('span', { class: 'mono' }, l.message))),
+        )
+      : null,
+    cell.traceIds.length
+      ? h('div', { class: 'col-links' }, cell.traceIds.map((id) => h('a', { href: traceHref(vendor, id), class: 'mono small' }, `open trace ${id.slice(0, 12)}… →`)))
+      : null,
+  );
+}
+
+async function renderCompare(run, seqText) {
+  if (!run) {
+    const runs = await api('/api/runs');
+    if (!runs.length) {
+      return h('section', { class: 'page', 'data-testid': 'compare-view' }, h('div', { class: 'page-head' }, h('h1', {}, 'Side by side')), emptyState('No runs yet', 'Send traffic with x-bakeoff-run / x-bakeoff-seq headers (e.g. `npx bakeoff load --run demo`) to compare one request across vendors.'));
+    }
+    location.replace(compareHref(runs[0].runId, null));
+    return null;
+  }
+  const seqParam = seqText === undefined ? undefined : Number(seqText);
+  const data = await api(`/api/runs/${enc(run)}/requests${seqParam === undefined ? '' : `?seq=${seqParam}`}`);
+  if (seqParam === undefined && data.seqs.length) {
+    location.replace(compareHref(run, data.seqs[0]));
+    return null;
+  }
+  const { select } = await runSelect(run, (value) => (location.hash = compareHref(value, null)), { allowAll: false });
+  const index = data.seqs.indexOf(seqParam);
+  const request = data.requests.find((r) => r.seq === seqParam);
+  const nav = (i) => (i >= 0 && i < data.seqs.length ? compareHref(run, data.seqs[i]) : null);
+  const prev = nav(index - 1);
+  const next = nav(index + 1);
+  const seqSelect = h(
+    'select',
+    { class: 'select', 'data-testid': 'seq-select', onchange: (e) => (location.hash = compareHref(run, e.target.value)) },
+    data.seqs.map((s) => h('option', { value: s, selected: s === seqParam }, `#${s}`)),
+  );
+  return h(
+    'section',
+    { class: 'page', 'data-testid': 'compare-view' },
+    h(
+      'div',
+      { class: 'page-head' },
+      h('div', {}, h('h1', {}, 'Side by side'), h('p', { class: 'muted sub' }, `What each vendor received for request #${seqText} of run ${run}`)),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('label', { class: 'field' }, 'Run', select),
+        h('label', { class: 'field' }, 'Request', seqSelect),
+        h('a', { class: `button${prev ? '' : ' disabled'}`, href: prev || undefined, 'aria-label': 'previous request' }, '←'),
+        h('a', { class: `button${next ? '' : ' disabled'}`, href: next || undefined, 'aria-label': 'next request' }, '→'),
+      ),
+    ),
+    data.vendors.length
+      ? h(
+          'div',
+          { class: 'columns', 'data-testid': 'vendor-columns', style: { '--cols': data.vendors.length } },
+          data.vendors.map((v) => vendorColumn(v, request ? request.vendors[v] : null)),
+        )
+      : emptyState('Nothing received for this run'),
+  );
+}
+
+// ---- router and live updates -----------------------------------------------------------------------------
+
+function route() {
+  const path = location.hash.replace(/^#/, '').split('?')[0] || '/';
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  switch (parts[0]) {
+    case undefined:
+    case 'traces':
+      return { nav: 'traces', render: renderTraces };
+    case 'trace':
+      return { nav: 'traces', render: () => renderTrace(parts[1], parts.slice(2).join('/')) };
+    case 'errors':
+      return { nav: 'errors', render: () => recordsPage('errors') };
+    case 'logs':
+      return { nav: 'logs', render: () => recordsPage('logs') };
+    case 'compare':
+      return { nav: 'compare', render: () => renderCompare(parts[1], parts[2]) };
+    default:
+      return { nav: '', render: async () => emptyState('Unknown page', h('a', { href: '#/' }, 'Back to traces')) };
+  }
+}
+
+let renderToken = 0;
+async function render() {
+  const token = ++renderToken;
+  const r = route();
+  for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === r.nav);
+  try {
+    const el = await r.render();
+    if (token !== renderToken || !el) return; // a newer navigation won
+    const scroll = window.scrollY;
+    view.replaceChildren(el);
+    window.scrollTo(0, scroll);
+    view.dataset.ready = 'true';
+  } catch (err) {
+    if (token !== renderToken) return;
+    view.replaceChildren(emptyState('Could not load this view', err.message));
+  }
+}
+
+let refreshTimer = null;
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(render, 600);
+}
+
+function connectLive() {
+  const live = document.querySelector('.live');
+  const label = live.querySelector('span');
+  const events = new EventSource('/api/events');
+  events.onopen = () => {
+    live.classList.add('on');
+    label.textContent = 'live';
+  };
+  events.onerror = () => {
+    live.classList.remove('on');
+    label.textContent = 'reconnecting';
+  };
+  events.onmessage = () => scheduleRefresh();
+}
+
+window.addEventListener('hashchange', () => {
+  view.dataset.ready = 'false';
+  render();
+});
+render();
+connectLive();
