@@ -76,20 +76,14 @@ function assemble(deps: CommonDeps, { service, routers, healthDependencies, onCh
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  for (const adapter of telemetry.adapters) {
-    const handler = adapter.requestHandler?.();
-    if (handler) app.use(handler);
-  }
+  for (const handler of telemetry.requestHandlers()) app.use(handler);
   app.use(requestContext(telemetry, logger));
   app.use(jsonBody);
   app.use(healthRouter(service, deps.store, healthDependencies));
   app.use(adminRouter({ adminToken: deps.adminToken, chaos: deps.chaos, onChange: onChaosChange }));
   for (const router of routers) app.use(router);
   app.use(notFound);
-  for (const adapter of telemetry.adapters) {
-    const handler = adapter.errorHandler?.();
-    if (handler) app.use(handler);
-  }
+  for (const handler of telemetry.errorHandlers()) app.use(handler);
   app.use(captureErrors(telemetry, logger));
   app.use(jsonErrorHandler);
   return app;

@@ -83,6 +83,7 @@ const payload = z.object({
 const lineSchema = z.object({
   vendor,
   payload: payload.nullable(),
+  receivedAt: z.number().finite().optional(),
   spans: z.array(span),
   errors: z.array(error),
   logs: z.array(log),

@@ -42,6 +42,8 @@ export const DEFAULT_CAPS: Readonly<SandboxCaps> = Object.freeze({
 export interface SandboxLine {
   vendor: SandboxVendor;
   payload: PayloadRecord | null;
+  /** When the records arrived (epoch ms), for lines without a payload (export); default: the payload's time. */
+  receivedAt?: number;
   spans: SpanRecord[];
   errors: ErrorRecord[];
   logs: LogRecord[];
@@ -271,8 +273,10 @@ export function summarize(entry: {
   const byStart = [...spans].sort((a, b) => a.startMs - b.startMs);
   root ??= byStart[0];
   const services = [...new Set(byStart.map((s) => s.service).filter(Boolean))];
-  const others = byStart.filter((s) => s !== root).map((s) => s.attributes);
-  const corr: Correlation = correlationOf(root?.attributes, ...others);
+  // Flattened attributes should hold the keys, but native bags are checked too in case a decoder kept them apart.
+  const bags = (s: SpanRecord | null) => (s ? [s.attributes, ...Object.values(s.native ?? {})] : []);
+  const others = byStart.filter((s) => s !== root).flatMap(bags);
+  const corr: Correlation = correlationOf(...bags(root), ...others);
   return {
     vendor: entry.vendor,
     traceId: entry.traceId,
@@ -294,7 +298,8 @@ export class SandboxStore implements IngestSink {
   readonly caps: Readonly<SandboxCaps>;
   private readonly journal: Journal | undefined;
   private readonly now: () => number;
-  private readonly spans = new Map<string, SpanRecord>(); // insertion order = eviction order
+  // Insertion order = eviction order; receivedAt is kept so an export/import keeps time-to-visible true.
+  private readonly spans = new Map<string, { span: SpanRecord; receivedAt: number }>();
   private readonly traces = new Map<string, TraceEntry>();
   private errorQueue: BoundedQueue<ErrorRecord>;
   private logQueue: BoundedQueue<LogRecord>;
@@ -345,6 +350,7 @@ export class SandboxStore implements IngestSink {
       const line: SandboxLine = {
         vendor: raw.vendor,
         payload: raw.payload,
+        ...(raw.receivedAt === undefined ? {} : { receivedAt: raw.receivedAt }),
         spans: raw.spans.map((s) => ({ ...s, attributes: redactBag(s.attributes), native: redactNative(s.native) })),
         errors: raw.errors.map((e) => ({ ...e, attributes: redactBag(e.attributes), native: redactNative(e.native) })),
         logs: raw.logs.map((l) => ({ ...l, message: redact(l.message) as string, attributes: redactBag(l.attributes) })),
@@ -367,7 +373,7 @@ export class SandboxStore implements IngestSink {
 
   private applyLine(line: SandboxLine): void {
     const counts = this.countsOf(line.vendor);
-    const receivedAt = line.payload?.receivedAt ?? this.now();
+    const receivedAt = line.payload?.receivedAt ?? line.receivedAt ?? this.now();
     if (line.payload) {
       counts.payloads++;
       counts.bytes += line.payload.bytes;
@@ -394,8 +400,8 @@ export class SandboxStore implements IngestSink {
       this.traces.set(tKey, entry);
     }
     const existing = this.spans.get(key);
-    const stored = existing ? mergeSpan(existing, span) : span;
-    this.spans.set(key, stored);
+    const stored = existing ? mergeSpan(existing.span, span) : span;
+    this.spans.set(key, { span: stored, receivedAt });
     entry.spans.set(span.spanId, stored);
     entry.updatedAt = Math.max(entry.updatedAt, receivedAt);
     entry.summary = null;
@@ -406,7 +412,7 @@ export class SandboxStore implements IngestSink {
   private evictSpans(): void {
     while (this.spans.size > this.caps.maxSpans) {
       const oldest = this.spans.keys().next().value as string;
-      const span = this.spans.get(oldest)!;
+      const { span } = this.spans.get(oldest)!;
       this.spans.delete(oldest);
       const tKey = traceKey(span.vendor, span.traceId);
       const entry = this.traces.get(tKey);
@@ -652,11 +658,21 @@ export class SandboxStore implements IngestSink {
     const empty = { spans: [], errors: [], logs: [] };
     for (const payload of this.payloadQueue.values()) yield { vendor: payload.vendor, payload, ...empty };
     for (const vendor of SANDBOX_VENDORS) {
-      const spans = [...this.spans.values()].filter((s) => s.vendor === vendor);
+      // Spans that arrived together stay on one line, so each keeps its arrival time.
+      let group: SpanRecord[] = [];
+      let groupAt = 0;
+      for (const { span, receivedAt } of this.spans.values()) {
+        if (span.vendor !== vendor) continue;
+        if (group.length && (receivedAt !== groupAt || group.length >= chunk)) {
+          yield { vendor, payload: null, receivedAt: groupAt, ...empty, spans: group };
+          group = [];
+        }
+        group.push(span);
+        groupAt = receivedAt;
+      }
+      if (group.length) yield { vendor, payload: null, receivedAt: groupAt, ...empty, spans: group };
       const errors = [...this.errorQueue.values()].filter((e) => e.vendor === vendor);
       const logs = [...this.logQueue.values()].filter((l) => l.vendor === vendor);
-      for (let i = 0; i < spans.length; i += chunk)
-        yield { vendor, payload: null, ...empty, spans: spans.slice(i, i + chunk) };
       for (let i = 0; i < errors.length; i += chunk)
         yield { vendor, payload: null, ...empty, errors: errors.slice(i, i + chunk) };
       for (let i = 0; i < logs.length; i += chunk)

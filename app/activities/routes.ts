@@ -11,11 +11,9 @@ import type { Activity, Store, UserProfile } from '../store/types';
 import type { UsersClient } from './users-client';
 
 const FEED_LIMIT = 20;
-const SEARCH_TERM = z
-  .string({ error: 'term is required' })
-  .trim()
-  .min(1, 'term must not be empty')
-  .max(100, 'term must be at most 100 characters');
+const SEARCH_QUERY = z.object({
+  term: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+});
 
 export interface ActivitiesDeps extends RouteDeps {
   store: Store;
@@ -70,7 +68,7 @@ export function activitiesRouter(deps: ActivitiesDeps): Router {
   router.get(
     '/api/activities/search',
     route(deps, 'GET /api/activities/search', 'activities.search', async ({ req, res, correlation, seq }) => {
-      const term = validate(SEARCH_TERM, req.query.term, 'search');
+      const { term } = validate(SEARCH_QUERY, req.query, 'search');
       telemetry.metadata('app.search_term', term);
       const activities = await store.search(term, FEED_LIMIT);
       const profiles = await authorsOf(activities, correlation, seq);

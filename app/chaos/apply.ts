@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpError } from '../http/errors';
 import type { Telemetry } from '../telemetry/facade';
-import type { ChaosEngine } from './engine';
+import type { ChaosDecision } from './engine';
 
 /** An injected failure: its `name` is the scenario's exception type, so vendors group it under that name. */
 export class InjectedFault extends HttpError {
@@ -20,13 +20,20 @@ export class InjectedFault extends HttpError {
   }
 }
 
-export async function applyChaos(
-  engine: ChaosEngine,
-  telemetry: Telemetry,
-  route: string,
-  seq: number,
-): Promise<void> {
-  for (const decision of engine.decide(route, seq)) {
+/** `rule=create-activity-sleep;delay_ms=123` (and `;fault=…`): what chaos did to this request, for clients. */
+export function describeDecisions(decisions: readonly ChaosDecision[]): string {
+  return decisions
+    .map((d) => {
+      const parts = [`rule=${d.rule}`];
+      if (d.delayMs !== null) parts.push(`delay_ms=${d.delayMs}`);
+      if (d.fault) parts.push(`fault=${d.fault.type}`);
+      return parts.join(';');
+    })
+    .join(', ');
+}
+
+export async function applyChaos(decisions: readonly ChaosDecision[], telemetry: Telemetry): Promise<void> {
+  for (const decision of decisions) {
     if (decision.delayMs !== null) {
       const delay = decision.delayMs;
       await telemetry.span(

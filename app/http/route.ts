@@ -4,10 +4,12 @@
  * request's correlation.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { applyChaos } from '../chaos/apply';
+import { applyChaos, describeDecisions } from '../chaos/apply';
 import type { ChaosEngine } from '../chaos/engine';
 import type { Telemetry } from '../telemetry/facade';
 import { correlationOf, type RequestCorrelation } from '../telemetry/request-context';
+
+export const CHAOS_HEADER = 'x-bakeoff-chaos';
 
 export interface RouteContext {
   req: Request;
@@ -36,9 +38,12 @@ export function route(
     res.locals.route = routeId;
     const correlation = correlationOf(res);
     const seq = deps.chaos.seqFor(routeId, correlation.seq);
+    const decisions = deps.chaos.decide(routeId, seq);
+    // Clients (the load generator, tests, `none` runs) see what was injected without needing a vendor.
+    if (decisions.length > 0) res.setHeader(CHAOS_HEADER, describeDecisions(decisions));
     deps.telemetry.annotate('http.route', routeId.split(' ')[1], 'root');
     await deps.telemetry.span(spanName, { attributes: { 'app.route': routeId } }, async () => {
-      await applyChaos(deps.chaos, deps.telemetry, routeId, seq);
+      await applyChaos(decisions, deps.telemetry);
       await handler({ req, res, correlation, seq });
     });
   };

@@ -23,12 +23,13 @@ export const TTL_CHOICES: Record<string, number> = {
   '1-hour': 3600,
 };
 
-export const TTL = z.union([
-  z.enum(Object.keys(TTL_CHOICES) as [string, ...string[]], {
-    error: `ttl must be one of ${Object.keys(TTL_CHOICES).join(', ')} or a number of seconds`,
-  }),
-  z.number().int().min(60, 'ttl must be at least 60 seconds').max(365 * 86_400, 'ttl must be at most a year'),
-]);
+export const TTL = z.union(
+  [
+    z.enum(Object.keys(TTL_CHOICES) as [string, ...string[]]),
+    z.number().int().min(60).max(365 * 86_400),
+  ],
+  { error: `ttl must be one of ${Object.keys(TTL_CHOICES).join(', ')}, or 60–31536000 seconds` },
+);
 
 export const UUID = z.uuid({ error: 'not a valid activity uuid' });
 

@@ -3,6 +3,7 @@
  * adapters and makes sure none of them can fail a request: a throwing adapter is reported once per hook and
  * otherwise ignored (the OpenTelemetry-contrib rule for user hooks).
  */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type {
   Adapter,
   AttributeValue,
@@ -26,6 +27,50 @@ export class Telemetry {
     private readonly onAdapterFault: FaultReporter = defaultFaultReporter,
   ) {
     this.spanners = adapters.filter((a) => typeof a.withSpan === 'function');
+  }
+
+  /** Every adapter's request middleware, guarded: one that throws is skipped for that request. */
+  requestHandlers(): RequestHandler[] {
+    return this.adapters.flatMap((a) => {
+      const handler = a.requestHandler?.();
+      if (!handler) return [];
+      const guarded: RequestHandler = (req, res, next) => {
+        let passed = false;
+        try {
+          handler(req, res, (err?: unknown) => {
+            passed = true;
+            // An adapter's own failure is not the request's: drop it and carry on.
+            if (err !== undefined && err !== 'route' && err !== 'router') this.report(a.name, 'requestHandler', err);
+            next();
+          });
+        } catch (error) {
+          this.report(a.name, 'requestHandler', error);
+          if (!passed) next();
+        }
+      };
+      return [guarded];
+    });
+  }
+
+  /** Every adapter's error middleware, guarded: it sees the error, and the error always reaches ours. */
+  errorHandlers(): ErrorRequestHandler[] {
+    return this.adapters.flatMap((a) => {
+      const handler = a.errorHandler?.();
+      if (!handler) return [];
+      const guarded: ErrorRequestHandler = (error, req, res, next) => {
+        let passed = false;
+        try {
+          handler(error, req, res, () => {
+            passed = true;
+            next(error);
+          });
+        } catch (thrown) {
+          this.report(a.name, 'errorHandler', thrown);
+          if (!passed) next(error);
+        }
+      };
+      return [guarded];
+    });
   }
 
   /** Runs `fn` inside a span in every tracing adapter, nested so each vendor keeps its own async context. */

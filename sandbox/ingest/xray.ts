@@ -145,35 +145,18 @@ export async function startXrayDaemon(opts: XrayDaemonOptions): Promise<XrayDaem
 
   const onDatagram = (msg: Buffer) => {
     stats.datagrams++;
-    const reject = (reason: string) => {
+    const parsed = parseDatagram(msg);
+    if ('error' in parsed) {
       stats.rejected++;
-      stats.lastRejection = reason;
-    };
-    const text = msg.toString('utf8');
-    const newline = text.indexOf('\n');
-    if (newline < 0) return reject('no header line');
-    let header: { format?: unknown; version?: unknown };
-    let doc: unknown;
-    try {
-      header = JSON.parse(text.slice(0, newline));
-    } catch {
-      return reject('header is not JSON');
+      stats.lastRejection = parsed.error;
+      return;
     }
-    if (header?.format !== HEADER_FORMAT || header?.version !== HEADER_VERSION) {
-      return reject(`unsupported header ${text.slice(0, Math.min(newline, 80))}`);
-    }
-    try {
-      doc = JSON.parse(text.slice(newline + 1));
-    } catch {
-      return reject('segment is not JSON');
-    }
-    const why = invalidReason(doc);
-    if (why) return reject(why);
     stats.documents++;
     try {
-      process(doc as XrayDocument, { route: 'udp', bytes: msg.length, contentType: null });
+      process(parsed.doc, { route: 'udp', bytes: msg.length, contentType: null });
     } catch (err) {
-      reject(`cannot store segment: ${(err as Error).message}`);
+      stats.rejected++;
+      stats.lastRejection = `cannot store segment: ${(err as Error).message}`;
     }
     countHeld();
   };
@@ -200,6 +183,33 @@ export async function startXrayDaemon(opts: XrayDaemonOptions): Promise<XrayDaem
       ]);
     },
   };
+}
+
+/**
+ * One daemon datagram: a header line `{"format":"json","version":1}`, a newline, then one segment or
+ * independent-subsegment document. Returns the document or why the datagram is refused.
+ */
+export function parseDatagram(msg: Buffer): { doc: XrayDocument } | { error: string } {
+  const text = msg.toString('utf8');
+  const newline = text.indexOf('\n');
+  if (newline < 0) return { error: 'no header line' };
+  let header: { format?: unknown; version?: unknown };
+  let doc: unknown;
+  try {
+    header = JSON.parse(text.slice(0, newline));
+  } catch {
+    return { error: 'header is not JSON' };
+  }
+  if (header?.format !== HEADER_FORMAT || header?.version !== HEADER_VERSION) {
+    return { error: `unsupported header ${text.slice(0, Math.min(newline, 80))}` };
+  }
+  try {
+    doc = JSON.parse(text.slice(newline + 1));
+  } catch {
+    return { error: 'segment is not JSON' };
+  }
+  const why = invalidReason(doc);
+  return why ? { error: why } : { doc: doc as XrayDocument };
 }
 
 /**

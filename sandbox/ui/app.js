@@ -25,7 +25,14 @@ function h(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
-    else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
+    else if (k === 'style' && typeof v === 'object') {
+      // setProperty, because custom properties (--vendor, --svc) are ignored by plain assignment.
+      for (const [prop, value] of Object.entries(v)) {
+        if (value === null || value === undefined) continue;
+        if (prop.startsWith('--')) el.style.setProperty(prop, String(value));
+        else el.style[prop] = value;
+      }
+    }
     else el.setAttribute(k, v === true ? '' : String(v));
   }
   append(el, children);
@@ -334,11 +341,19 @@ function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
               style: { left: `${left}%`, width: `${width}%`, '--svc': serviceColor(span.service) },
             },
           ),
-          h('span', { class: `wf-dur${left + width > 82 ? ' inside' : ''}`, style: { left: left + width > 82 ? null : `calc(${left + width}% + 6px)`, right: left + width > 82 ? `${100 - left - width}%` : null } }, fmtMs(span.durationMs)),
+          durationLabel(span.durationMs, left, width),
         ),
       );
     }),
   );
+}
+
+/** Right of the bar when there is room; else inside a wide bar, or left of a narrow one. */
+function durationLabel(durationMs, left, width) {
+  const end = left + width;
+  if (end <= 82) return h('span', { class: 'wf-dur', style: { left: `calc(${end}% + 6px)` } }, fmtMs(durationMs));
+  if (width >= 14) return h('span', { class: 'wf-dur inside', style: { right: `${100 - end}%` } }, fmtMs(durationMs));
+  return h('span', { class: 'wf-dur', style: { right: `calc(${100 - left}% + 6px)` } }, fmtMs(durationMs));
 }
 
 function kvTable(bag, testid) {

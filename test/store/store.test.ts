@@ -330,6 +330,15 @@ describe.each(engines)('store on $name', (engine) => {
     );
   });
 
+  if (engine.name === 'postgresql') {
+    it('two services starting at once on one database migrate and seed it once', async () => {
+      const target = await engine.freshTarget();
+      const [first, second] = await Promise.all([track(createStore(target)), track(createStore(target))]);
+      expect(await first.usersByHandles(seedUsers.map((user) => user.handle))).toHaveLength(seedUsers.length);
+      expect(await second.getActivity(seedActivityUuid(1))).toMatchObject({ repliesCount: 3 });
+    });
+  }
+
   if (engine.name === 'sqlite') {
     it('persists every committed write at once, atomically, and only when something changed', async () => {
       const { store, target } = await freshStore();

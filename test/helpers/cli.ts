@@ -1,0 +1,56 @@
+/** Runs the built CLI (`dist/`) as a child process, the way users run it. `npm test` builds first. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+export const CLI = path.resolve(__dirname, '../../dist/cli/bakeoff.js');
+
+export interface Spawned {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of `pattern` in stdout+stderr. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): Spawned {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const waitFor = (pattern: RegExp, timeoutMs = 20_000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = text.match(pattern);
+        if (match) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(match);
+        }
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`timed out waiting for ${pattern}; output so far:\n${text}`));
+      }, timeoutMs);
+      listeners.add(check);
+      check();
+      void exited.then(() => {
+        if (listeners.has(check)) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`process exited before ${pattern}; output:\n${text}`));
+        }
+      });
+    });
+  return { child, output: () => text, waitFor, exited };
+}
