@@ -31,8 +31,20 @@ const usage = (message: string) => new BakeoffError('BAKEOFF_ERR_USAGE', `${mess
 function intOption(name: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw usage(`--${name} must be an integer from ${min} to ${max}`);
+  if (!/^\d+$/.test(raw) || n < min || n > max)
+    throw usage(`--${name} must be an integer from ${min} to ${max}`);
   return n;
+}
+
+/** Resolves on the first of `signals`, then removes its handlers so a second Ctrl-C exits at once. */
+function firstSignal(signals: NodeJS.Signals[]): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      for (const s of signals) process.off(s, handler);
+      resolve(signal);
+    };
+    for (const s of signals) process.on(s, handler);
+  });
 }
 
 export interface SandboxCommandIo {
@@ -104,16 +116,12 @@ export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {
   out(`  X-Ray daemon      ${sandbox.xrayAddress} (UDP + TCP)`);
   if (str('data')) {
     const { lines, skipped } = sandbox.replayed;
-    out(`  data              ${str('data')} (replayed ${lines} lines${skipped ? `, skipped ${skipped} unreadable` : ''})`);
+    out(
+      `  data              ${str('data')} (replayed ${lines} lines${skipped ? `, skipped ${skipped} unreadable` : ''})`,
+    );
   }
 
-  const stop =
-    io.stopSignal ??
-    new Promise<string>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
-  await stop;
+  await (io.stopSignal ?? firstSignal(['SIGINT', 'SIGTERM']));
   await sandbox.close();
   out('sandbox closed');
 }

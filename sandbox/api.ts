@@ -46,7 +46,10 @@ function intParam(req: Request, name: string, min: number, max: number): number 
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
   if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new HttpError(400, `query parameter "${name}" must be an integer from ${min} to ${max}, got "${raw}"`);
+    throw new HttpError(
+      400,
+      `query parameter "${name}" must be an integer from ${min} to ${max}, got "${raw}"`,
+    );
   }
   return n;
 }
@@ -86,7 +89,13 @@ function serveEvents(store: SandboxStore, req: Request, res: Response): void {
   const flush = () => {
     timer = null;
     if (!pending) return;
-    send({ type: 'data', vendors: [...pending.vendors], spans: pending.spans, errors: pending.errors, logs: pending.logs });
+    send({
+      type: 'data',
+      vendors: [...pending.vendors],
+      spans: pending.spans,
+      errors: pending.errors,
+      logs: pending.logs,
+    });
     pending = null;
   };
   const unsubscribe = store.subscribe((event: StoreEvent) => {
@@ -116,7 +125,11 @@ export function apiRouter(store: SandboxStore, options: { startedAt?: number } =
   const api = express.Router();
 
   api.get('/api/health', (_req, res) => {
-    res.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), stored: store.size });
+    res.json({
+      status: 'ok',
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      stored: store.size,
+    });
   });
 
   api.get('/api/vendors', (_req, res) => {

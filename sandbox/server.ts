@@ -84,7 +84,13 @@ function portInUse(host: string, port: number, listener: string, flag: string): 
   );
 }
 
-function listen(app: express.Express, host: string, port: number, listener: string, flag: string): Promise<http.Server> {
+function listen(
+  app: express.Express,
+  host: string,
+  port: number,
+  listener: string,
+  flag: string,
+): Promise<http.Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     const onError = (err: NodeJS.ErrnoException) => {
@@ -140,9 +146,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   try {
     servers.push(await listen(createSandboxApp(store), host, port, 'UI/API listener', '--port'));
-    servers.push(await listen(singleRouterApp(otlpRouter(store)), host, otlpPort, 'OTLP/HTTP listener', '--otlp-port'));
     servers.push(
-      await listen(singleRouterApp(datadogRouter(store)), host, datadogPort, 'Datadog agent listener', '--datadog-port'),
+      await listen(singleRouterApp(otlpRouter(store)), host, otlpPort, 'OTLP/HTTP listener', '--otlp-port'),
+    );
+    servers.push(
+      await listen(
+        singleRouterApp(datadogRouter(store)),
+        host,
+        datadogPort,
+        'Datadog agent listener',
+        '--datadog-port',
+      ),
     );
     try {
       xray = await startXrayDaemon({ host, port: xrayPort, sink: store });

@@ -188,12 +188,14 @@ interface TraceEntry {
 }
 
 // Values of keys like these never reach memory, disk or the UI, even if a decoder passes them through.
-const SECRET_KEY = /(authorization|api[-_.]?key|access[-_.]?token|secret|password|x-honeycomb-team|sentry_key|signature|credential)/i;
+const SECRET_KEY =
+  /(authorization|api[-_.]?key|access[-_.]?token|secret|password|x-honeycomb-team|sentry_key|signature|credential)/i;
 const SECRET_IN_TEXT = /((?:sentry_key|access_token|api_key|apikey|token)=)[^&\s"]+/gi;
 const REDACTED = '[redacted]';
 
 function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.includes('=') ? value.replace(SECRET_IN_TEXT, `$1${REDACTED}`) : value;
+  if (typeof value === 'string')
+    return value.includes('=') ? value.replace(SECRET_IN_TEXT, `$1${REDACTED}`) : value;
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
@@ -205,7 +207,8 @@ const redactNative = (n: Record<string, Record<string, unknown>>) =>
   Object.fromEntries(Object.entries(n ?? {}).map(([k, v]) => [k, redactBag(v ?? {})]));
 
 const traceKey = (vendor: string, traceId: string) => `${vendor}\u0000${traceId}`;
-const spanKey = (vendor: string, traceId: string, spanId: string) => `${vendor}\u0000${traceId}\u0000${spanId}`;
+const spanKey = (vendor: string, traceId: string, spanId: string) =>
+  `${vendor}\u0000${traceId}\u0000${spanId}`;
 
 const zeroCounts = (vendor: SandboxVendor): VendorCounts => ({
   vendor,
@@ -351,9 +354,21 @@ export class SandboxStore implements IngestSink {
         vendor: raw.vendor,
         payload: raw.payload,
         ...(raw.receivedAt === undefined ? {} : { receivedAt: raw.receivedAt }),
-        spans: raw.spans.map((s) => ({ ...s, attributes: redactBag(s.attributes), native: redactNative(s.native) })),
-        errors: raw.errors.map((e) => ({ ...e, attributes: redactBag(e.attributes), native: redactNative(e.native) })),
-        logs: raw.logs.map((l) => ({ ...l, message: redact(l.message) as string, attributes: redactBag(l.attributes) })),
+        spans: raw.spans.map((s) => ({
+          ...s,
+          attributes: redactBag(s.attributes),
+          native: redactNative(s.native),
+        })),
+        errors: raw.errors.map((e) => ({
+          ...e,
+          attributes: redactBag(e.attributes),
+          native: redactNative(e.native),
+        })),
+        logs: raw.logs.map((l) => ({
+          ...l,
+          message: redact(l.message) as string,
+          attributes: redactBag(l.attributes),
+        })),
       };
       this.applyLine(line);
       if (journal) this.journal?.append(line);
@@ -379,7 +394,8 @@ export class SandboxStore implements IngestSink {
       counts.bytes += line.payload.bytes;
       this.payloadQueue.push(line.payload);
     }
-    for (const span of line.spans) if (this.upsertSpan({ ...span, vendor: line.vendor }, receivedAt)) counts.spans++;
+    for (const span of line.spans)
+      if (this.upsertSpan({ ...span, vendor: line.vendor }, receivedAt)) counts.spans++;
     for (const error of line.errors) {
       this.errorQueue.push({ ...error, vendor: line.vendor });
       counts.errors++;
@@ -396,7 +412,14 @@ export class SandboxStore implements IngestSink {
     const tKey = traceKey(span.vendor, span.traceId);
     let entry = this.traces.get(tKey);
     if (!entry) {
-      entry = { vendor: span.vendor, traceId: span.traceId, spans: new Map(), receivedAt, updatedAt: receivedAt, summary: null };
+      entry = {
+        vendor: span.vendor,
+        traceId: span.traceId,
+        spans: new Map(),
+        receivedAt,
+        updatedAt: receivedAt,
+        summary: null,
+      };
       this.traces.set(tKey, entry);
     }
     const existing = this.spans.get(key);
@@ -496,17 +519,28 @@ export class SandboxStore implements IngestSink {
   getTrace(vendor: SandboxVendor, traceId: string): { summary: TraceSummary; spans: SpanRecord[] } | null {
     const entry = this.traces.get(traceKey(vendor, traceId));
     if (!entry) return null;
-    return { summary: this.summaryOf(entry), spans: orderSpans([...entry.spans.values()]).map((o) => o.span) };
+    return {
+      summary: this.summaryOf(entry),
+      spans: orderSpans([...entry.spans.values()]).map((o) => o.span),
+    };
   }
 
   /** An error's or log's run/seq: its own, else the one of the trace it points at. */
-  private correlate(r: { vendor: SandboxVendor; traceId: string | null; runId: string | null; seq: number | null }) {
+  private correlate(r: {
+    vendor: SandboxVendor;
+    traceId: string | null;
+    runId: string | null;
+    seq: number | null;
+  }) {
     if (r.runId !== null && r.seq !== null) return { runId: r.runId, seq: r.seq };
     const t = this.traceSummary(r.vendor, r.traceId);
     return { runId: r.runId ?? t?.runId ?? null, seq: r.seq ?? t?.seq ?? null };
   }
 
-  private filterRecords<T extends ErrorRecord | LogRecord>(queue: BoundedQueue<T>, filter: RecordFilter): T[] {
+  private filterRecords<T extends ErrorRecord | LogRecord>(
+    queue: BoundedQueue<T>,
+    filter: RecordFilter,
+  ): T[] {
     const out: T[] = [];
     for (const record of queue.newest()) {
       if (filter.limit !== undefined && out.length >= filter.limit) break;
@@ -542,7 +576,10 @@ export class SandboxStore implements IngestSink {
 
   /** Runs seen in traces, errors or logs; newest first. */
   listRuns(): RunSummary[] {
-    const runs = new Map<string, { vendors: Set<SandboxVendor>; seqs: Set<number>; first: number; last: number }>();
+    const runs = new Map<
+      string,
+      { vendors: Set<SandboxVendor>; seqs: Set<number>; first: number; last: number }
+    >();
     const note = (runId: string | null, seq: number | null, vendor: SandboxVendor, at: number) => {
       if (runId === null) return;
       let r = runs.get(runId);
@@ -578,7 +615,10 @@ export class SandboxStore implements IngestSink {
 
   /** Per seq, per vendor: what arrived for that request. The side-by-side view and compare report read this. */
   runRequests(runId: string, only: { seq?: number } = {}): RunRequests {
-    const cells = new Map<number, Map<SandboxVendor, { traces: TraceEntry[]; errors: ErrorRecord[]; logs: LogRecord[] }>>();
+    const cells = new Map<
+      number,
+      Map<SandboxVendor, { traces: TraceEntry[]; errors: ErrorRecord[]; logs: LogRecord[] }>
+    >();
     const vendors = new Set<SandboxVendor>();
     const cell = (seq: number, vendor: SandboxVendor) => {
       vendors.add(vendor);
@@ -618,7 +658,11 @@ export class SandboxStore implements IngestSink {
     return { runId, vendors: SANDBOX_VENDORS.filter((v) => vendors.has(v)), seqs, requests };
   }
 
-  private requestView(c: { traces: TraceEntry[]; errors: ErrorRecord[]; logs: LogRecord[] }): VendorRequestView {
+  private requestView(c: {
+    traces: TraceEntry[];
+    errors: ErrorRecord[];
+    logs: LogRecord[];
+  }): VendorRequestView {
     const summaries = c.traces.map((t) => this.summaryOf(t)).sort((a, b) => a.startMs - b.startMs);
     const spans = c.traces.flatMap((t) => [...t.spans.values()]);
     const start = Math.min(...spans.map((s) => s.startMs));

@@ -33,7 +33,8 @@ function big(v: unknown): bigint {
 /** Ids are unsigned on the wire; a signed encoder's negative value is the same 64 bits. */
 const id = (v: unknown): string => BigInt.asUintN(64, big(v)).toString();
 
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number(v));
+const num = (v: unknown): number =>
+  typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number(v);
 
 function unpack(body: Uint8Array): unknown {
   try {
@@ -46,13 +47,19 @@ function unpack(body: Uint8Array): unknown {
 function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (v instanceof Map) for (const [k, val] of v) out[String(k)] = String(val);
-  else if (v && typeof v === 'object') for (const [k, val] of Object.entries(v)) out[k] = String(val);
+  else if (v && typeof v === 'object') {
+    const bag = v as Record<string, unknown>;
+    for (const k in bag) out[k] = typeof bag[k] === 'string' ? (bag[k] as string) : String(bag[k]);
+  }
   return out;
 }
 
 function numberMap(v: unknown): Record<string, number> {
   const out: Record<string, number> = {};
-  if (v && typeof v === 'object') for (const [k, val] of Object.entries(v)) out[k] = num(val);
+  if (v && typeof v === 'object') {
+    const bag = v as Record<string, unknown>;
+    for (const k in bag) out[k] = num(bag[k]);
+  }
   return out;
 }
 
@@ -88,7 +95,12 @@ export function decodeV04(body: Uint8Array): DdSpan[] {
 
 export function decodeV05(body: Uint8Array): DdSpan[] {
   const payload = unpack(body);
-  if (!Array.isArray(payload) || payload.length !== 2 || !Array.isArray(payload[0]) || !Array.isArray(payload[1])) {
+  if (
+    !Array.isArray(payload) ||
+    payload.length !== 2 ||
+    !Array.isArray(payload[0]) ||
+    !Array.isArray(payload[1])
+  ) {
     throw new DdDecodeError('v0.5 payload must be [stringTable, traces]');
   }
   const table = payload[0] as unknown[];

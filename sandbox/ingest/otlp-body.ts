@@ -54,7 +54,8 @@ function decompress(wire: Buffer, encoding: string, limit: number): Buffer {
     if (enc === 'deflate') return inflateEither(wire, limit);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw new IngestHttpError(413, `decompressed body exceeds ${limit} bytes`);
+    if (code === 'ERR_BUFFER_TOO_LARGE')
+      throw new IngestHttpError(413, `decompressed body exceeds ${limit} bytes`);
     throw new IngestHttpError(400, `cannot decode ${enc} body: ${(err as Error).message}`);
   }
   throw new IngestHttpError(415, `unsupported Content-Encoding '${encoding}'`);

@@ -62,7 +62,8 @@ const HEX_ID = /^[0-9a-fA-F]*$/;
 export function idHex(v: unknown): string {
   let hex = '';
   if (v instanceof Uint8Array) hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
-  else if (typeof v === 'string') hex = HEX_ID.test(v) ? v.toLowerCase() : Buffer.from(v, 'base64').toString('hex');
+  else if (typeof v === 'string')
+    hex = HEX_ID.test(v) ? v.toLowerCase() : Buffer.from(v, 'base64').toString('hex');
   return /^0*$/.test(hex) ? '' : hex;
 }
 
@@ -91,7 +92,9 @@ export function anyValue(v: unknown): unknown {
   if (has(a, 'intValue')) {
     const n = toBigInt(a.intValue);
     if (n === null) return null;
-    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(n)
+      : n.toString();
   }
   if (has(a, 'doubleValue')) return Number(a.doubleValue);
   if (has(a, 'arrayValue')) return (a.arrayValue?.values ?? []).map(anyValue);

@@ -30,7 +30,11 @@ export function otlpRouter(sink: IngestSink, options: OtlpRouterOptions = {}): e
         const { wireBytes, body } = await readRawBody(req, limit);
         const vendor: SandboxVendor = req.headers['x-honeycomb-team'] !== undefined ? 'honeycomb' : 'otlp';
         const batch = decode(body, encoding, vendor);
-        sink.accept(vendor, { route: path, bytes: wireBytes, contentType: req.headers['content-type'] ?? null }, batch);
+        sink.accept(
+          vendor,
+          { route: path, bytes: wireBytes, contentType: req.headers['content-type'] ?? null },
+          batch,
+        );
         // An empty Export*ServiceResponse: zero bytes in protobuf, `{}` in JSON.
         if (encoding === 'json') res.status(200).type('application/json').send('{}');
         else res.status(200).type('application/x-protobuf').send(Buffer.alloc(0));
@@ -46,11 +50,15 @@ export function otlpRouter(sink: IngestSink, options: OtlpRouterOptions = {}): e
 
   router.post(
     '/v1/traces',
-    route('/v1/traces', (body, encoding, vendor) => tracesToBatch(parse(body, encoding, decodeTraceRequest), vendor)),
+    route('/v1/traces', (body, encoding, vendor) =>
+      tracesToBatch(parse(body, encoding, decodeTraceRequest), vendor),
+    ),
   );
   router.post(
     '/v1/logs',
-    route('/v1/logs', (body, encoding, vendor) => logsToBatch(parse(body, encoding, decodeLogsRequest), vendor)),
+    route('/v1/logs', (body, encoding, vendor) =>
+      logsToBatch(parse(body, encoding, decodeLogsRequest), vendor),
+    ),
   );
   // Metrics are counted as payloads (they are part of what the SDK costs on the wire) but not decoded.
   router.post(

@@ -72,7 +72,9 @@ export function handleSamplingRequest(req: IncomingMessage, res: ServerResponse)
       res.end(JSON.stringify(body));
     };
     if (req.method !== 'POST' || (path !== '/GetSamplingRules' && path !== '/SamplingTargets')) {
-      send(404, { message: `no route ${req.method} ${path}: the daemon serves POST /GetSamplingRules, /SamplingTargets` });
+      send(404, {
+        message: `no route ${req.method} ${path}: the daemon serves POST /GetSamplingRules, /SamplingTargets`,
+      });
       return;
     }
     if (size > MAX_BODY) {

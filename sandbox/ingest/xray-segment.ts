@@ -44,13 +44,17 @@ export interface XrayContext {
   seq: number | null;
 }
 
-/** Structural check for a segment or subsegment document; returns why it isn't one, or null. */
-export function invalidReason(doc: unknown): string | null {
+/**
+ * Structural check for a segment or subsegment document; returns why it isn't one, or null. A `nested`
+ * subsegment (inside a `subsegments` array) takes its trace and parent from the enclosing document.
+ */
+export function invalidReason(doc: unknown, nested = false): string | null {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return 'document is not a JSON object';
   const d = doc as Partial<XrayDocument>;
   if (typeof d.id !== 'string' || d.id === '') return 'missing id';
   if (typeof d.name !== 'string') return 'missing name';
   if (typeof d.start_time !== 'number') return 'missing start_time';
+  if (nested) return null;
   if (d.type === 'subsegment' && (typeof d.parent_id !== 'string' || typeof d.trace_id !== 'string')) {
     return 'independent subsegment needs parent_id and trace_id';
   }
@@ -94,7 +98,7 @@ function walk(
   onSpan?.(span.spanId, context);
   batch.errors.push(...errorRecords(doc, span, context));
   for (const child of Array.isArray(doc.subsegments) ? doc.subsegments : []) {
-    if (invalidReason({ ...child, type: undefined, trace_id: traceId }) !== null) continue;
+    if (invalidReason(child, true) !== null) continue;
     walk(child, traceId, doc.id, false, context, batch, onSpan);
   }
 }
@@ -128,7 +132,8 @@ function spanRecord(
     }
   }
   Object.assign(attributes, annotations);
-  for (const flag of ['fault', 'error', 'throttle'] as const) if (doc[flag]) attributes[`xray.${flag}`] = true;
+  for (const flag of ['fault', 'error', 'throttle'] as const)
+    if (doc[flag]) attributes[`xray.${flag}`] = true;
   if (doc.namespace) attributes['xray.namespace'] = doc.namespace;
   if (doc.origin) attributes['xray.origin'] = doc.origin;
 
@@ -170,7 +175,7 @@ function errorRecords(doc: XrayDocument, span: SpanRecord, context: XrayContext)
     spanId: span.spanId,
     runId: own.runId ?? context.runId,
     seq: own.seq ?? context.seq,
-    attributes: { ...span.attributes, 'span.name': span.name, 'service.name': span.service },
+    attributes: Object.assign({}, span.attributes, { 'span.name': span.name, 'service.name': span.service }),
     native: { exception: ex as Record<string, unknown>, annotations: span.native.annotations },
   }));
 }

@@ -12,7 +12,19 @@ const VENDORS = {
   datadog: { label: 'Datadog', color: '#632ca6' },
   cloudwatch: { label: 'CloudWatch Logs', color: '#0d9488' },
 };
-const SERVICE_COLORS = ['#3b82f6', '#10b981', '#8b5cf6', '#ec4899', '#0ea5e9', '#6366f1', '#84cc16', '#14b8a6'];
+// Distinct hues that stay clear of the chaos orange and the error red.
+const SERVICE_COLORS = [
+  '#3b82f6',
+  '#10b981',
+  '#a855f7',
+  '#ec4899',
+  '#eab308',
+  '#06b6d4',
+  '#84cc16',
+  '#6366f1',
+];
+// The demo's two services get fixed colours so every screenshot reads the same.
+const KNOWN_SERVICES = { activities: '#3b82f6', users: '#10b981' };
 const CHAOS_SPAN = 'chaos.latency';
 
 const view = document.getElementById('view');
@@ -32,8 +44,7 @@ function h(tag, attrs, ...children) {
         if (prop.startsWith('--')) el.style.setProperty(prop, String(value));
         else el.style[prop] = value;
       }
-    }
-    else el.setAttribute(k, v === true ? '' : String(v));
+    } else el.setAttribute(k, v === true ? '' : String(v));
   }
   append(el, children);
   return el;
@@ -59,6 +70,8 @@ const vendorLabel = (v) => (VENDORS[v] ? VENDORS[v].label : v);
 const vendorColor = (v) => (VENDORS[v] ? VENDORS[v].color : '#64748b');
 
 function serviceColor(name) {
+  const known = KNOWN_SERVICES[String(name).replace(/^bakeoff[-_.]/, '')];
+  if (known) return known;
   let hash = 0;
   for (const ch of String(name)) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   return SERVICE_COLORS[hash % SERVICE_COLORS.length];
@@ -82,7 +95,8 @@ function fmtValue(v) {
 
 const enc = encodeURIComponent;
 const traceHref = (vendor, traceId) => `#/trace/${enc(vendor)}/${enc(traceId)}`;
-const compareHref = (run, seq) => `#/compare/${enc(run)}${seq === null || seq === undefined ? '' : `/${seq}`}`;
+const compareHref = (run, seq) =>
+  `#/compare/${enc(run)}${seq === null || seq === undefined ? '' : `/${seq}`}`;
 
 function vendorPill(vendor) {
   return h(
@@ -105,7 +119,12 @@ function serviceChip(name) {
   return h('span', { class: 'service-chip' }, h('i', { style: { background: serviceColor(name) } }), name);
 }
 function emptyState(title, ...lines) {
-  return h('div', { class: 'empty', 'data-testid': 'empty-state' }, h('strong', {}, title), lines.map((l) => h('p', {}, l)));
+  return h(
+    'div',
+    { class: 'empty', 'data-testid': 'empty-state' },
+    h('strong', {}, title),
+    lines.map((l) => h('p', {}, l)),
+  );
 }
 function query() {
   const q = location.hash.split('?')[1] || '';
@@ -164,13 +183,22 @@ async function renderTraces() {
     { class: 'tabs', role: 'tablist' },
     h(
       'a',
-      { class: `tab${vendor ? '' : ' active'}`, href: run ? `#/?run=${enc(run)}` : '#/', 'data-testid': 'vendor-tab', 'data-vendor': '' },
+      {
+        class: `tab${vendor ? '' : ' active'}`,
+        href: run ? `#/?run=${enc(run)}` : '#/',
+        'data-testid': 'vendor-tab',
+        'data-vendor': '',
+      },
       h('span', { class: 'tab-name' }, 'All vendors'),
       h('span', { class: 'tab-count' }, `${fmtNum(totalSpans)} spans`),
     ),
     vendors.map((v) => {
       const empty = v.payloads + v.spans + v.errors + v.logs === 0;
-      const detail = v.spans ? `${fmtNum(v.spans)} spans` : v.errors || v.logs ? `${fmtNum(v.errors)} err · ${fmtNum(v.logs)} logs` : 'nothing yet';
+      const detail = v.spans
+        ? `${fmtNum(v.spans)} spans`
+        : v.errors || v.logs
+          ? `${fmtNum(v.errors)} err · ${fmtNum(v.logs)} logs`
+          : 'nothing yet';
       const href = `#/?${new URLSearchParams(Object.entries({ vendor: v.vendor, run }).filter(([, x]) => x))}`;
       return h(
         'a',
@@ -196,7 +224,13 @@ async function renderTraces() {
         h(
           'thead',
           {},
-          h('tr', {}, ['Vendor', 'Root span', 'Services', 'Spans', 'Duration', 'Run · seq', 'Received'].map((c) => h('th', {}, c))),
+          h(
+            'tr',
+            {},
+            ['Vendor', 'Root span', 'Services', 'Spans', 'Duration', 'Run · seq', 'Received'].map((c) =>
+              h('th', { class: c === 'Spans' || c === 'Duration' ? 'num' : null }, c),
+            ),
+          ),
         ),
         h(
           'tbody',
@@ -225,7 +259,11 @@ async function renderTraces() {
               h(
                 'td',
                 { class: 'num duration-cell' },
-                h('span', { class: 'mini-bar' }, h('i', { style: { width: `${Math.max(2, (t.durationMs / maxDuration) * 100)}%` } })),
+                h(
+                  'span',
+                  { class: 'mini-bar' },
+                  h('i', { style: { width: `${Math.max(2, (t.durationMs / maxDuration) * 100)}%` } }),
+                ),
                 fmtMs(t.durationMs),
               ),
               h('td', {}, runSeq(t.runId, t.seq)),
@@ -300,14 +338,26 @@ function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
   return h(
     'div',
     { class: `waterfall${compact ? ' compact' : ''}`, 'data-testid': 'waterfall' },
-    compact ? null : h('div', { class: 'wf-head' }, h('div', { class: 'wf-label' }, 'Span'), h('div', { class: 'wf-track' }, ticks(total))),
+    compact
+      ? null
+      : h(
+          'div',
+          { class: 'wf-head' },
+          h('div', { class: 'wf-label' }, 'Span'),
+          h('div', { class: 'wf-track' }, ticks(total)),
+        ),
     ordered.map(({ span, depth }) => {
       const chaos = span.name === CHAOS_SPAN;
       const left = ((span.startMs - start) / total) * 100;
       const width = Math.max((span.durationMs / total) * 100, 0.4);
-      const delay = span.attributes && span.attributes['chaos.delay_ms'];
-      const fault = span.attributes && span.attributes['chaos.fault'];
-      const classes = ['wf-row', chaos && 'chaos', span.status === 'error' && 'error', selectedId === span.spanId && 'selected'];
+      const delay = span.attributes?.['chaos.delay_ms'];
+      const fault = span.attributes?.['chaos.fault'];
+      const classes = [
+        'wf-row',
+        chaos && 'chaos',
+        span.status === 'error' && 'error',
+        selectedId === span.spanId && 'selected',
+      ];
       return h(
         'div',
         {
@@ -327,21 +377,24 @@ function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
           h('i', { class: 'svc-dot', style: { background: serviceColor(span.service) } }),
           h('span', { class: 'wf-name' }, span.name),
           compact ? null : h('span', { class: 'wf-service' }, span.service),
-          chaos ? h('span', { class: 'badge chaos', 'data-testid': 'chaos-badge' }, delay ? `chaos +${delay} ms` : 'chaos') : null,
-          fault ? h('span', { class: 'badge error' }, `fault: ${fault}`) : null,
-          span.status === 'error' && !fault ? h('span', { class: 'badge error' }, 'error') : null,
+          chaos
+            ? h(
+                'span',
+                { class: 'badge chaos', 'data-testid': 'chaos-badge' },
+                delay ? `chaos +${delay} ms` : 'chaos',
+              )
+            : null,
+          fault && !compact ? h('span', { class: 'badge error' }, `fault: ${fault}`) : null,
+          span.status === 'error' && !fault && !compact ? h('span', { class: 'badge error' }, 'error') : null,
         ),
         h(
           'div',
           { class: 'wf-track' },
-          h(
-            'div',
-            {
-              class: 'wf-bar',
-              style: { left: `${left}%`, width: `${width}%`, '--svc': serviceColor(span.service) },
-            },
-          ),
-          durationLabel(span.durationMs, left, width),
+          h('div', {
+            class: 'wf-bar',
+            style: { left: `${left}%`, width: `${width}%`, '--svc': serviceColor(span.service) },
+          }),
+          durationLabel(span.durationMs, left, width, compact),
         ),
       );
     }),
@@ -349,10 +402,12 @@ function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
 }
 
 /** Right of the bar when there is room; else inside a wide bar, or left of a narrow one. */
-function durationLabel(durationMs, left, width) {
+function durationLabel(durationMs, left, width, compact) {
   const end = left + width;
-  if (end <= 82) return h('span', { class: 'wf-dur', style: { left: `calc(${end}% + 6px)` } }, fmtMs(durationMs));
-  if (width >= 14) return h('span', { class: 'wf-dur inside', style: { right: `${100 - end}%` } }, fmtMs(durationMs));
+  if (end <= (compact ? 68 : 82))
+    return h('span', { class: 'wf-dur', style: { left: `calc(${end}% + 6px)` } }, fmtMs(durationMs));
+  if (width >= (compact ? 40 : 14))
+    return h('span', { class: 'wf-dur inside', style: { right: `${100 - end}%` } }, fmtMs(durationMs));
   return h('span', { class: 'wf-dur', style: { right: `calc(${100 - left}% + 6px)` } }, fmtMs(durationMs));
 }
 
@@ -378,14 +433,23 @@ function spanPanel(span, traceStart) {
       'aside',
       { class: 'panel card hint', 'data-testid': 'span-panel' },
       h('strong', {}, 'Span details'),
-      h('p', { class: 'muted' }, 'Click a span in the waterfall to see its attributes, with each vendor-native bag shown apart.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Click a span in the waterfall to see its attributes, with each vendor-native bag shown apart.',
+      ),
     );
   }
   const native = Object.entries(span.native || {});
   return h(
     'aside',
     { class: 'panel card', 'data-testid': 'span-panel' },
-    h('div', { class: 'panel-title' }, h('i', { class: 'svc-dot', style: { background: serviceColor(span.service) } }), h('strong', { class: 'mono' }, span.name)),
+    h(
+      'div',
+      { class: 'panel-title' },
+      h('i', { class: 'svc-dot', style: { background: serviceColor(span.service) } }),
+      h('strong', { class: 'mono' }, span.name),
+    ),
     kvTable(
       {
         service: span.service,
@@ -399,12 +463,22 @@ function spanPanel(span, traceStart) {
       'span-fields',
     ),
     native.map(([name, bag]) =>
-      h('section', { class: 'bag', 'data-testid': 'native-bag', 'data-bag': name }, h('h3', {}, name, h('span', { class: 'count' }, Object.keys(bag || {}).length)), kvTable(bag)),
+      h(
+        'section',
+        { class: 'bag', 'data-testid': 'native-bag', 'data-bag': name },
+        h('h3', {}, name, h('span', { class: 'count' }, Object.keys(bag || {}).length)),
+        kvTable(bag),
+      ),
     ),
     h(
       'details',
       { class: 'bag', open: native.length === 0 },
-      h('summary', {}, 'All attributes (flattened)', h('span', { class: 'count' }, Object.keys(span.attributes || {}).length)),
+      h(
+        'summary',
+        {},
+        'All attributes (flattened)',
+        h('span', { class: 'count' }, Object.keys(span.attributes || {}).length),
+      ),
       kvTable(span.attributes, 'span-attributes'),
     ),
   );
@@ -419,10 +493,21 @@ function errorList(errors) {
       h(
         'li',
         { class: 'event error', 'data-testid': 'error-item' },
-        h('div', {}, h('strong', {}, e.type), h('span', { class: 'muted' }, ` · ${e.level} · ${fmtTime(e.timestamp)}`)),
+        h(
+          'div',
+          {},
+          h('strong', {}, e.type),
+          h('span', { class: 'muted' }, ` · ${e.level} · ${fmtTime(e.timestamp)}`),
+        ),
         h('div', { class: 'mono msg' }, e.message),
-        e.frames && e.frames.length
-          ? h('div', { class: 'frames mono' }, e.frames.slice(0, 3).map((f) => h('div', {}, `at ${f.function || '?'} (${f.file || '?'}:${f.line ?? '?'})`)))
+        e.frames?.length
+          ? h(
+              'div',
+              { class: 'frames mono' },
+              e.frames
+                .slice(0, 3)
+                .map((f) => h('div', {}, `at ${f.function || '?'} (${f.file || '?'}:${f.line ?? '?'})`)),
+            )
           : null,
       ),
     ),
@@ -452,7 +537,12 @@ async function renderTrace(vendor, traceId) {
   try {
     trace = await api(`/api/traces/${enc(vendor)}/${enc(traceId)}`);
   } catch (err) {
-    return h('section', { class: 'page' }, h('a', { class: 'back', href: '#/' }, '← Traces'), emptyState('Trace not found', err.message));
+    return h(
+      'section',
+      { class: 'page' },
+      h('a', { class: 'back', href: '#/' }, '← Traces'),
+      emptyState('Trace not found', err.message),
+    );
   }
   const [errors, logs] = await Promise.all([api(`/api/errors?${q}`), api(`/api/logs?${q}`)]);
   const s = trace.summary;
@@ -476,7 +566,12 @@ async function renderTrace(vendor, traceId) {
           h('span', {}, 'run ', runSeq(s.runId, s.seq)),
           h('span', { class: 'mono muted trace-id', title: 'trace id' }, traceId),
         ),
-        h('div', { class: 'chips' }, s.services.map(serviceChip), h('span', { class: 'legend-chaos' }, h('i'), CHAOS_SPAN)),
+        h(
+          'div',
+          { class: 'chips' },
+          s.services.map(serviceChip),
+          h('span', { class: 'legend-chaos' }, h('i'), CHAOS_SPAN),
+        ),
       ),
       h(
         'div',
@@ -485,7 +580,7 @@ async function renderTrace(vendor, traceId) {
           'div',
           { class: 'card wf-card' },
           waterfall(trace.spans, {
-            selectedId: sel && sel.spanId,
+            selectedId: sel?.spanId,
             onSelect: (span) => {
               selectedSpan = key(span.spanId);
               draw(span);
@@ -497,8 +592,18 @@ async function renderTrace(vendor, traceId) {
       h(
         'div',
         { class: 'two-col' },
-        h('div', { class: 'card', 'data-testid': 'trace-errors' }, h('h2', {}, 'Errors', h('span', { class: 'count' }, errors.length)), errorList(errors)),
-        h('div', { class: 'card', 'data-testid': 'trace-logs' }, h('h2', {}, 'Logs', h('span', { class: 'count' }, logs.length)), logList(logs)),
+        h(
+          'div',
+          { class: 'card', 'data-testid': 'trace-errors' },
+          h('h2', {}, 'Errors', h('span', { class: 'count' }, errors.length)),
+          errorList(errors),
+        ),
+        h(
+          'div',
+          { class: 'card', 'data-testid': 'trace-logs' },
+          h('h2', {}, 'Logs', h('span', { class: 'count' }, logs.length)),
+          logList(logs),
+        ),
       ),
     );
   };
@@ -521,7 +626,13 @@ async function recordsPage(kind) {
     runSelect(run, (value) => setQuery(base, { vendor, run: value })),
   ]);
   const traceLink = (r) =>
-    r.traceId ? h('a', { class: 'mono small', href: traceHref(r.vendor, r.traceId), 'data-testid': 'trace-link' }, `${r.traceId.slice(0, 16)}…`) : h('span', { class: 'muted' }, '–');
+    r.traceId
+      ? h(
+          'a',
+          { class: 'mono small', href: traceHref(r.vendor, r.traceId), 'data-testid': 'trace-link' },
+          `${r.traceId.slice(0, 16)}…`,
+        )
+      : h('span', { class: 'muted' }, '–');
   const errorRow = (e) =>
     h(
       'tr',
@@ -539,11 +650,19 @@ async function recordsPage(kind) {
       h('td', { class: 'muted nowrap' }, fmtTime(l.timestamp)),
       h('td', {}, vendorPill(l.vendor)),
       h('td', {}, h('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level)),
-      h('td', { class: 'mono msg' }, l.message, l.group ? h('div', { class: 'muted small' }, `${l.group}${l.stream ? ` / ${l.stream}` : ''}`) : null),
+      h(
+        'td',
+        { class: 'mono msg' },
+        l.message,
+        l.group ? h('div', { class: 'muted small' }, `${l.group}${l.stream ? ` / ${l.stream}` : ''}`) : null,
+      ),
       h('td', {}, runSeq(l.runId, l.seq)),
       h('td', {}, traceLink(l)),
     );
-  const heads = kind === 'errors' ? ['Time', 'Vendor', 'Error', 'Run · seq', 'Trace'] : ['Time', 'Vendor', 'Level', 'Message', 'Run · seq', 'Trace'];
+  const heads =
+    kind === 'errors'
+      ? ['Time', 'Vendor', 'Error', 'Run · seq', 'Trace']
+      : ['Time', 'Vendor', 'Level', 'Message', 'Run · seq', 'Trace'];
   return h(
     'section',
     { class: 'page', 'data-testid': `${kind}-view` },
@@ -554,7 +673,12 @@ async function recordsPage(kind) {
       h(
         'div',
         { class: 'toolbar' },
-        h('label', { class: 'field' }, 'Vendor', vendorSelect(vendor, (value) => setQuery(base, { vendor: value, run }))),
+        h(
+          'label',
+          { class: 'field' },
+          'Vendor',
+          vendorSelect(vendor, (value) => setQuery(base, { vendor: value, run })),
+        ),
         h('label', { class: 'field' }, 'Run', runPicker.select),
       ),
     ),
@@ -562,8 +686,24 @@ async function recordsPage(kind) {
       'div',
       { class: 'card' },
       records.length
-        ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, heads.map((c) => h('th', {}, c)))), h('tbody', {}, records.map(kind === 'errors' ? errorRow : logRow)))
-        : emptyState(kind === 'errors' ? 'No errors received' : 'No logs received', 'They appear here as soon as a vendor SDK sends one.'),
+        ? h(
+            'table',
+            { class: 'table' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                heads.map((c) => h('th', {}, c)),
+              ),
+            ),
+            h('tbody', {}, records.map(kind === 'errors' ? errorRow : logRow)),
+          )
+        : emptyState(
+            kind === 'errors' ? 'No errors received' : 'No logs received',
+            'They appear here as soon as a vendor SDK sends one.',
+          ),
     ),
   );
 }
@@ -571,13 +711,23 @@ async function recordsPage(kind) {
 // ---- Side by side ----------------------------------------------------------------------------------------
 
 function vendorColumn(vendor, cell) {
-  const head = h('div', { class: 'col-head', style: { '--vendor': vendorColor(vendor) } }, h('i', { class: 'dot' }), h('strong', {}, vendorLabel(vendor)));
+  const head = h(
+    'div',
+    { class: 'col-head', style: { '--vendor': vendorColor(vendor) } },
+    h('i', { class: 'dot' }),
+    h('strong', {}, vendorLabel(vendor)),
+  );
   if (!cell) {
     return h(
       'div',
       { class: 'vendor-col card missing', 'data-testid': 'vendor-column', 'data-vendor': vendor },
       head,
-      h('div', { class: 'nothing', 'data-testid': 'nothing-received' }, h('strong', {}, 'nothing received'), h('span', { class: 'muted small' }, 'for this request')),
+      h(
+        'div',
+        { class: 'nothing', 'data-testid': 'nothing-received' },
+        h('strong', {}, 'nothing received'),
+        h('span', { class: 'muted small' }, 'for this request'),
+      ),
     );
   }
   const spans = cell.spans.map((g) => ({
@@ -592,32 +742,65 @@ function vendorColumn(vendor, cell) {
   }));
   return h(
     'div',
-    { class: `vendor-col card${cell.error ? ' has-error' : ''}`, 'data-testid': 'vendor-column', 'data-vendor': vendor },
+    {
+      class: `vendor-col card${cell.error ? ' has-error' : ''}`,
+      'data-testid': 'vendor-column',
+      'data-vendor': vendor,
+    },
     head,
     h(
       'div',
       { class: 'col-stats' },
       h('span', {}, h('b', {}, cell.spanCount), ' spans'),
-      h('span', {}, h('b', {}, fmtMs(cell.durationMs)), ''),
+      cell.durationMs === null ? null : h('span', {}, h('b', {}, fmtMs(cell.durationMs))),
       h('span', { class: cell.errors.length ? 'err' : '' }, h('b', {}, cell.errors.length), ' errors'),
       h('span', {}, h('b', {}, cell.logs), ' logs'),
     ),
     cell.rootName ? h('div', { class: 'col-root mono', title: cell.rootName }, cell.rootName) : null,
-    spans.length ? waterfall(spans, { compact: true }) : h('p', { class: 'muted small' }, 'No spans (this vendor records errors/logs only).'),
-    cell.spanCount > spans.length ? h('p', { class: 'muted small' }, `…and ${cell.spanCount - spans.length} more spans`) : null,
+    spans.length
+      ? waterfall(spans, { compact: true })
+      : h('p', { class: 'muted small' }, 'No spans (this vendor records errors/logs only).'),
+    cell.spanCount > spans.length
+      ? h('p', { class: 'muted small' }, `…and ${cell.spanCount - spans.length} more spans`)
+      : null,
     cell.errors.length
-      ? h('div', { class: 'col-section' }, h('h3', {}, 'Errors'), cell.errors.map((e) => h('div', { class: 'col-error', 'data-testid': 'column-error' }, h('strong', {}, e.type), h('span', { class: 'mono' }, e.message))))
+      ? h(
+          'div',
+          { class: 'col-section' },
+          h('h3', {}, 'Errors'),
+          cell.errors.map((e) =>
+            h(
+              'div',
+              { class: 'col-error', 'data-testid': 'column-error' },
+              h('strong', {}, e.type),
+              h('span', { class: 'mono' }, e.message),
+            ),
+          ),
+        )
       : null,
     cell.logSamples.length
       ? h(
           'div',
           { class: 'col-section' },
           h('h3', {}, 'Logs'),
-          cell.logSamples.map((l) => h('div', { class: 'col-log' }, h('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level), h('span', { class: 'mono' }, l.message))),
+          cell.logSamples.map((l) =>
+            h(
+              'div',
+              { class: 'col-log' },
+              h('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level),
+              h('span', { class: 'mono' }, l.message),
+            ),
+          ),
         )
       : null,
     cell.traceIds.length
-      ? h('div', { class: 'col-links' }, cell.traceIds.map((id) => h('a', { href: traceHref(vendor, id), class: 'mono small' }, `open trace ${id.slice(0, 12)}… →`)))
+      ? h(
+          'div',
+          { class: 'col-links' },
+          cell.traceIds.map((id) =>
+            h('a', { href: traceHref(vendor, id), class: 'mono small' }, `open trace ${id.slice(0, 12)}… →`),
+          ),
+        )
       : null,
   );
 }
@@ -626,7 +809,15 @@ async function renderCompare(run, seqText) {
   if (!run) {
     const runs = await api('/api/runs');
     if (!runs.length) {
-      return h('section', { class: 'page', 'data-testid': 'compare-view' }, h('div', { class: 'page-head' }, h('h1', {}, 'Side by side')), emptyState('No runs yet', 'Send traffic with x-bakeoff-run / x-bakeoff-seq headers (e.g. `npx bakeoff load --run demo`) to compare one request across vendors.'));
+      return h(
+        'section',
+        { class: 'page', 'data-testid': 'compare-view' },
+        h('div', { class: 'page-head' }, h('h1', {}, 'Side by side')),
+        emptyState(
+          'No runs yet',
+          'Send traffic with x-bakeoff-run / x-bakeoff-seq headers (e.g. `npx bakeoff load --run demo`) to compare one request across vendors.',
+        ),
+      );
     }
     location.replace(compareHref(runs[0].runId, null));
     return null;
@@ -637,7 +828,9 @@ async function renderCompare(run, seqText) {
     location.replace(compareHref(run, data.seqs[0]));
     return null;
   }
-  const { select } = await runSelect(run, (value) => (location.hash = compareHref(value, null)), { allowAll: false });
+  const { select } = await runSelect(run, (value) => (location.hash = compareHref(value, null)), {
+    allowAll: false,
+  });
   const index = data.seqs.indexOf(seqParam);
   const request = data.requests.find((r) => r.seq === seqParam);
   const nav = (i) => (i >= 0 && i < data.seqs.length ? compareHref(run, data.seqs[i]) : null);
@@ -645,7 +838,11 @@ async function renderCompare(run, seqText) {
   const next = nav(index + 1);
   const seqSelect = h(
     'select',
-    { class: 'select', 'data-testid': 'seq-select', onchange: (e) => (location.hash = compareHref(run, e.target.value)) },
+    {
+      class: 'select',
+      'data-testid': 'seq-select',
+      onchange: (e) => (location.hash = compareHref(run, e.target.value)),
+    },
     data.seqs.map((s) => h('option', { value: s, selected: s === seqParam }, `#${s}`)),
   );
   return h(
@@ -654,14 +851,35 @@ async function renderCompare(run, seqText) {
     h(
       'div',
       { class: 'page-head' },
-      h('div', {}, h('h1', {}, 'Side by side'), h('p', { class: 'muted sub' }, `What each vendor received for request #${seqText} of run ${run}`)),
+      h(
+        'div',
+        {},
+        h('h1', {}, 'Side by side'),
+        h('p', { class: 'muted sub' }, `What each vendor received for request #${seqText} of run ${run}`),
+      ),
       h(
         'div',
         { class: 'toolbar' },
         h('label', { class: 'field' }, 'Run', select),
         h('label', { class: 'field' }, 'Request', seqSelect),
-        h('a', { class: `button${prev ? '' : ' disabled'}`, href: prev || undefined, 'aria-label': 'previous request' }, '←'),
-        h('a', { class: `button${next ? '' : ' disabled'}`, href: next || undefined, 'aria-label': 'next request' }, '→'),
+        h(
+          'a',
+          {
+            class: `button${prev ? '' : ' disabled'}`,
+            href: prev || undefined,
+            'aria-label': 'previous request',
+          },
+          '←',
+        ),
+        h(
+          'a',
+          {
+            class: `button${next ? '' : ' disabled'}`,
+            href: next || undefined,
+            'aria-label': 'next request',
+          },
+          '→',
+        ),
       ),
     ),
     data.vendors.length
@@ -692,7 +910,10 @@ function route() {
     case 'compare':
       return { nav: 'compare', render: () => renderCompare(parts[1], parts[2]) };
     default:
-      return { nav: '', render: async () => emptyState('Unknown page', h('a', { href: '#/' }, 'Back to traces')) };
+      return {
+        nav: '',
+        render: async () => emptyState('Unknown page', h('a', { href: '#/' }, 'Back to traces')),
+      };
   }
 }
 
@@ -700,7 +921,8 @@ let renderToken = 0;
 async function render() {
   const token = ++renderToken;
   const r = route();
-  for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === r.nav);
+  for (const a of document.querySelectorAll('[data-nav]'))
+    a.classList.toggle('active', a.dataset.nav === r.nav);
   try {
     const el = await r.render();
     if (token !== renderToken || !el) return; // a newer navigation won

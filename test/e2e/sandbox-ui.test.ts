@@ -41,18 +41,53 @@ beforeAll(async () => {
   for (let seq = 1; seq <= 3; seq++) {
     const fail = seq === 2;
     const at = base + seq * 1000;
-    store.accept('honeycomb', meta(900), batch({ spans: requestSpans('honeycomb', `hc${seq}`.padEnd(32, '0'), 'demo', seq, { base: at, fail }) }));
+    store.accept(
+      'honeycomb',
+      meta(900),
+      batch({
+        spans: requestSpans('honeycomb', `hc${seq}`.padEnd(32, '0'), 'demo', seq, { base: at, fail }),
+      }),
+    );
     store.accept(
       'xray',
       meta(600, 'udp'),
-      batch({ spans: requestSpans('xray', `1-65a1b2c3-${String(seq).padStart(24, '0')}`, 'demo', seq, { base: at + 1, fail, xraySpelling: true }) }),
+      batch({
+        spans: requestSpans('xray', `1-65a1b2c3-${String(seq).padStart(24, '0')}`, 'demo', seq, {
+          base: at + 1,
+          fail,
+          xraySpelling: true,
+        }),
+      }),
     );
-    store.accept('cloudwatch', meta(300, '/'), batch({ logs: [log('cloudwatch', { runId: 'demo', seq, message: `GET /activities ${fail ? 500 : 200}`, group: 'bakeoff', stream: 'activities' })] }));
+    store.accept(
+      'cloudwatch',
+      meta(300, '/'),
+      batch({
+        logs: [
+          log('cloudwatch', {
+            runId: 'demo',
+            seq,
+            message: `GET /activities ${fail ? 500 : 200}`,
+            group: 'bakeoff',
+            stream: 'activities',
+          }),
+        ],
+      }),
+    );
   }
   store.accept(
     'rollbar',
     meta(1200, '/api/1/item/'),
-    batch({ errors: [error('rollbar', { runId: 'demo', seq: 2, type: 'UpstreamError', message: 'users service answered 500' })] }),
+    batch({
+      errors: [
+        error('rollbar', {
+          runId: 'demo',
+          seq: 2,
+          type: 'UpstreamError',
+          message: 'users service answered 500',
+        }),
+      ],
+    }),
   );
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -70,9 +105,9 @@ describe('sandbox web UI', () => {
     expect(await page.locator('[data-testid="trace-row"]').count()).toBe(6);
     expect(await page.locator('[data-testid="trace-row"] [data-testid="error-badge"]').count()).toBe(2);
     const hcTab = page.locator('[data-testid="vendor-tab"][data-vendor="honeycomb"]');
-    expect(await hcTab.innerText()).toMatch(/Honeycomb[\s\S]*12 spans/);
+    expect(await hcTab.textContent()).toMatch(/Honeycomb[\s\S]*12 spans/);
     await hcTab.click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="trace-row"]').length === 3);
+    await page.waitForFunction(`document.querySelectorAll('[data-testid="trace-row"]').length === 3`);
     expect(await page.locator('[data-testid="trace-row"][data-vendor="xray"]').count()).toBe(0);
     await keepShot('traces');
   });
@@ -91,26 +126,34 @@ describe('sandbox web UI', () => {
     ]);
     const chaos = page.locator('[data-testid="waterfall-row"][data-span-name="chaos.latency"]');
     expect(await chaos.getAttribute('class')).toMatch(/\bchaos\b/);
-    expect(await chaos.locator('[data-testid="chaos-badge"]').innerText()).toBe('chaos +120 ms');
+    expect(await chaos.locator('[data-testid="chaos-badge"]').textContent()).toBe('chaos +120 ms');
     // The bar itself is striped, not the plain service colour.
-    const barBackground = await chaos.locator('.wf-bar').evaluate((el) => getComputedStyle(el).backgroundImage);
+    const barBackground = await page.evaluate<string>(
+      `getComputedStyle(document.querySelector('[data-span-name="chaos.latency"] .wf-bar')).backgroundImage`,
+    );
     expect(barBackground).toMatch(/repeating-linear-gradient/);
 
     await page.locator('[data-testid="waterfall-row"][data-span-name="GET /activities"]').click();
     await page.waitForSelector('[data-testid="native-bag"]');
-    const bags = await page.locator('[data-testid="native-bag"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-bag')));
+    const bags = await page
+      .locator('[data-testid="native-bag"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-bag')));
     expect(bags).toEqual(['annotations', 'metadata']);
-    expect(await page.locator('[data-testid="native-bag"][data-bag="annotations"]').innerText()).toMatch(/bakeoff_run_id[\s\S]*demo/);
+    expect(await page.locator('[data-testid="native-bag"][data-bag="annotations"]').textContent()).toMatch(
+      /bakeoff_run_id[\s\S]*demo/,
+    );
     await keepShot('trace');
   });
 
   it('lists errors and logs with links to their trace or request', async () => {
     await page.goto(`${sandbox.url}/#/errors`);
     await page.waitForSelector('[data-testid="error-row"]');
-    expect(await page.locator('[data-testid="error-row"]').innerText()).toMatch(/UpstreamError/);
+    expect(await page.locator('[data-testid="error-row"]').textContent()).toMatch(/UpstreamError/);
+    await keepShot('errors');
     await page.goto(`${sandbox.url}/#/logs?vendor=cloudwatch`);
     await page.waitForSelector('[data-testid="log-row"]');
     expect(await page.locator('[data-testid="log-row"]').count()).toBe(3);
+    await keepShot('logs');
   });
 
   it('shows one column per vendor for a request, and saves a PNG screenshot', async () => {
@@ -123,12 +166,20 @@ describe('sandbox web UI', () => {
     const xray = page.locator('[data-testid="vendor-column"][data-vendor="xray"]');
     expect(await xray.locator('[data-testid="waterfall-row"]').count()).toBe(4);
     expect(await xray.locator('[data-testid="waterfall-row"].chaos').count()).toBe(1);
-    expect(await page.locator('[data-testid="vendor-column"][data-vendor="rollbar"] [data-testid="column-error"]').innerText()).toMatch(/UpstreamError/);
+    expect(
+      await page
+        .locator('[data-testid="vendor-column"][data-vendor="rollbar"] [data-testid="column-error"]')
+        .textContent(),
+    ).toMatch(/UpstreamError/);
 
     await page.goto(`${sandbox.url}/#/compare/demo/3`);
-    await page.waitForSelector('[data-testid="vendor-column"][data-vendor="rollbar"] [data-testid="nothing-received"]');
+    await page.waitForSelector(
+      '[data-testid="vendor-column"][data-vendor="rollbar"] [data-testid="nothing-received"]',
+    );
     await page.goto(`${sandbox.url}/#/compare/demo/2`);
-    await page.waitForSelector('[data-testid="vendor-column"][data-vendor="rollbar"] [data-testid="column-error"]');
+    await page.waitForSelector(
+      '[data-testid="vendor-column"][data-vendor="rollbar"] [data-testid="column-error"]',
+    );
 
     const file = path.join(outDir, 'compare.png');
     await page.screenshot({ path: file, fullPage: true });

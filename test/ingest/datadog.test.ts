@@ -46,11 +46,16 @@ async function runTracer(env: Record<string, string>) {
   };
 }
 
-const spansOf = (traceId: string) => received.flatMap((r) => r.batch.spans.filter((s) => s.traceId === traceId));
+const spansOf = (traceId: string) =>
+  received.flatMap((r) => r.batch.spans.filter((s) => s.traceId === traceId));
 
 describe.each(['0.4', '0.5'])('dd-trace over /v%s/traces', (version) => {
   it('stores the root, its child and the error span with tags, metrics and the error', async () => {
-    const ids = await runTracer({ ...QUIET, DD_TRACE_AGENT_PROTOCOL_VERSION: version, FIXTURE_SERVICE: `dd-${version}` });
+    const ids = await runTracer({
+      ...QUIET,
+      DD_TRACE_AGENT_PROTOCOL_VERSION: version,
+      FIXTURE_SERVICE: `dd-${version}`,
+    });
     const spans = spansOf(ids.traceId);
     expect(spans).toHaveLength(3);
     const root = spans.find((s) => s.spanId === ids.rootSpanId)!;
@@ -79,10 +84,18 @@ describe.each(['0.4', '0.5'])('dd-trace over /v%s/traces', (version) => {
     expect(child).toMatchObject({ parentId: ids.rootSpanId, name: 'pg.query', status: 'unset' });
     expect(child.attributes).toMatchObject({ 'resource.name': 'SELECT 1', 'span.type': 'sql', 'db.rows': 2 });
 
-    expect(failed).toMatchObject({ parentId: ids.rootSpanId, status: 'error', statusMessage: 'injected fault' });
+    expect(failed).toMatchObject({
+      parentId: ids.rootSpanId,
+      status: 'error',
+      statusMessage: 'injected fault',
+    });
     const errors = received.flatMap((r) => r.batch.errors.filter((e) => e.traceId === ids.traceId));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ type: 'RangeError', message: 'injected fault', spanId: ids.errorSpanId });
+    expect(errors[0]).toMatchObject({
+      type: 'RangeError',
+      message: 'injected fault',
+      spanId: ids.errorSpanId,
+    });
     expect(errors[0].frames[0].file).toContain('datadog-sdk.js');
 
     const payload = received.find((r) => r.batch.spans.some((s) => s.traceId === ids.traceId))!;
@@ -102,8 +115,14 @@ describe('agent side routes', () => {
 
   it('advertises its endpoints on GET /info and answers traces with rate_by_service', async () => {
     const info = (await (await fetch(`${base}/info`)).json()) as { endpoints: string[] };
-    expect(info.endpoints).toEqual(expect.arrayContaining(['/v0.4/traces', '/v0.5/traces', '/telemetry/proxy/']));
-    const res = await fetch(`${base}/v0.4/traces`, { method: 'PUT', body: encode([]), headers: { 'content-type': 'application/msgpack' } });
+    expect(info.endpoints).toEqual(
+      expect.arrayContaining(['/v0.4/traces', '/v0.5/traces', '/telemetry/proxy/']),
+    );
+    const res = await fetch(`${base}/v0.4/traces`, {
+      method: 'PUT',
+      body: encode([]),
+      headers: { 'content-type': 'application/msgpack' },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ rate_by_service: {} });
   });
@@ -140,7 +159,10 @@ describe('agent side routes', () => {
 
     const table = ['', 'svc5', 'op5', 'res5', 'k', 'v', 'm'];
     const v05 = [table, [[[1, 2, 3, 77, 78, 0, 1700000000000000000n, 1000, 1, { 4: 5 }, { 6: 1.5 }, 0]]]];
-    const res5 = await fetch(`${base}/v0.5/traces`, { method: 'POST', body: encode(v05, { useBigInt64: true }) });
+    const res5 = await fetch(`${base}/v0.5/traces`, {
+      method: 'POST',
+      body: encode(v05, { useBigInt64: true }),
+    });
     expect(res5.status).toBe(200);
     expect(spansOf('77')[0]).toMatchObject({
       service: 'svc5',
@@ -153,12 +175,18 @@ describe('agent side routes', () => {
 
   it('refuses garbage msgpack and bad shapes with 400 and keeps serving', async () => {
     const before = received.length;
-    const garbage = await fetch(`${base}/v0.4/traces`, { method: 'PUT', body: Buffer.from([0xc1, 0xff, 0x00]) });
+    const garbage = await fetch(`${base}/v0.4/traces`, {
+      method: 'PUT',
+      body: Buffer.from([0xc1, 0xff, 0x00]),
+    });
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as { error: string }).error).toMatch(/malformed msgpack/);
     const notTraces = await fetch(`${base}/v0.4/traces`, { method: 'PUT', body: encode({ a: 1 }) });
     expect(notTraces.status).toBe(400);
-    const badTable = await fetch(`${base}/v0.5/traces`, { method: 'PUT', body: encode([['x'], [[[9, 9, 9]]]]) });
+    const badTable = await fetch(`${base}/v0.5/traces`, {
+      method: 'PUT',
+      body: encode([['x'], [[[9, 9, 9]]]]),
+    });
     expect(badTable.status).toBe(400);
     const wrongMethod = await fetch(`${base}/v0.4/traces`);
     expect(wrongMethod.status).toBe(405);

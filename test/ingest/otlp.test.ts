@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestBatch, IngestSink, PayloadMeta, SandboxVendor } from '../../sandbox/model';
 import { otlpRouter } from '../../sandbox/ingest/otlp';
+import type { IngestBatch, IngestSink, PayloadMeta, SandboxVendor } from '../../sandbox/model';
 
 const run = promisify(execFile);
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'otlp-sdk.js');
@@ -43,11 +43,17 @@ async function runSdk(env: Record<string, string>) {
     env: { ...process.env, OTLP_URL: base, ...env },
     timeout: 20_000,
   });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as { traceId: string; parentSpanId: string; childSpanId: string };
+  return JSON.parse(stdout.trim().split('\n').pop()!) as {
+    traceId: string;
+    parentSpanId: string;
+    childSpanId: string;
+  };
 }
 
-const spansOf = (traceId: string) => received.flatMap((r) => r.batch.spans.filter((s) => s.traceId === traceId));
-const payloadsOf = (traceId: string) => received.filter((r) => r.batch.spans.some((s) => s.traceId === traceId));
+const spansOf = (traceId: string) =>
+  received.flatMap((r) => r.batch.spans.filter((s) => s.traceId === traceId));
+const payloadsOf = (traceId: string) =>
+  received.filter((r) => r.batch.spans.some((s) => s.traceId === traceId));
 
 describe.each([
   { protocol: 'proto', compression: 'none', contentType: 'application/x-protobuf' },
@@ -57,7 +63,11 @@ describe.each([
 ])('OTel SDK exporter $protocol / $compression', ({ protocol, compression, contentType }) => {
   it('stores a parent + child span with attributes, status and the exception event', async () => {
     encodings.length = 0;
-    const ids = await runSdk({ OTLP_PROTOCOL: protocol, OTLP_COMPRESSION: compression, FIXTURE_SERVICE: 'svc-a' });
+    const ids = await runSdk({
+      OTLP_PROTOCOL: protocol,
+      OTLP_COMPRESSION: compression,
+      FIXTURE_SERVICE: 'svc-a',
+    });
     const spans = spansOf(ids.traceId);
     expect(spans).toHaveLength(2);
     const parent = spans.find((s) => s.spanId === ids.parentSpanId)!;
@@ -71,17 +81,31 @@ describe.each([
       kind: 'server',
       status: 'unset',
     });
-    expect(parent.attributes).toMatchObject({ 'http.method': 'GET', 'bakeoff.run_id': 'run-otlp', 'bakeoff.seq': 7 });
+    expect(parent.attributes).toMatchObject({
+      'http.method': 'GET',
+      'bakeoff.run_id': 'run-otlp',
+      'bakeoff.seq': 7,
+    });
     expect(parent.native.resource['service.name']).toBe('svc-a');
     expect(parent.native.attributes['bakeoff.run_id']).toBe('run-otlp');
     expect(parent.durationMs).toBeGreaterThanOrEqual(child.durationMs);
     expect(parent.startMs).toBeGreaterThan(Date.UTC(2024, 0, 1));
-    expect(child).toMatchObject({ parentId: ids.parentSpanId, kind: 'client', status: 'error', statusMessage: 'query failed' });
+    expect(child).toMatchObject({
+      parentId: ids.parentSpanId,
+      kind: 'client',
+      status: 'error',
+      statusMessage: 'query failed',
+    });
     expect(child.attributes).toMatchObject({ 'db.rows': 3, 'db.tags': ['a', 'b'] });
 
     const errors = received.flatMap((r) => r.batch.errors.filter((e) => e.traceId === ids.traceId));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ vendor: 'otlp', type: 'TypeError', message: 'boom in child', spanId: ids.childSpanId });
+    expect(errors[0]).toMatchObject({
+      vendor: 'otlp',
+      type: 'TypeError',
+      message: 'boom in child',
+      spanId: ids.childSpanId,
+    });
     expect(errors[0].frames.length).toBeGreaterThan(0);
     expect(errors[0].frames[0].file).toContain('otlp-sdk.js');
 
@@ -103,7 +127,12 @@ describe('vendor by header', () => {
   });
 
   it('sends logs with severity, body, trace link and correlation', async () => {
-    const ids = await runSdk({ OTLP_PROTOCOL: 'proto', OTLP_COMPRESSION: 'gzip', WITH_LOGS: '1', HONEYCOMB_TEAM: 'k' });
+    const ids = await runSdk({
+      OTLP_PROTOCOL: 'proto',
+      OTLP_COMPRESSION: 'gzip',
+      WITH_LOGS: '1',
+      HONEYCOMB_TEAM: 'k',
+    });
     const logs = received.flatMap((r) => r.batch.logs.filter((l) => l.traceId === ids.traceId));
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatchObject({
@@ -121,7 +150,12 @@ describe('vendor by header', () => {
     const ids = await runSdk({ OTLP_PROTOCOL: 'json', WITH_LOGS: '1' });
     const logs = received.flatMap((r) => r.batch.logs.filter((l) => l.traceId === ids.traceId));
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ vendor: 'otlp', level: 'error', message: 'payment declined', runId: 'run-otlp' });
+    expect(logs[0]).toMatchObject({
+      vendor: 'otlp',
+      level: 'error',
+      message: 'payment declined',
+      runId: 'run-otlp',
+    });
   });
 });
 
@@ -158,7 +192,10 @@ describe('wire details', () => {
                   attributes: [
                     { key: 'big', value: { intValue: '9007199254740993' } },
                     { key: 'small', value: { intValue: 42 } },
-                    { key: 'kv', value: { kvlistValue: { values: [{ key: 'x', value: { boolValue: true } }] } } },
+                    {
+                      key: 'kv',
+                      value: { kvlistValue: { values: [{ key: 'x', value: { boolValue: true } }] } },
+                    },
                   ],
                   status: { code: 2, message: 'bad' },
                 },
@@ -174,7 +211,12 @@ describe('wire details', () => {
     });
     expect(res.status).toBe(200);
     const span = spansOf('5b8efff798038103d269b633813fc60c')[0];
-    expect(span).toMatchObject({ spanId: 'eee19b7ec3c1b174', parentId: null, kind: 'consumer', status: 'error' });
+    expect(span).toMatchObject({
+      spanId: 'eee19b7ec3c1b174',
+      parentId: null,
+      kind: 'consumer',
+      status: 'error',
+    });
     expect(span.startMs).toBeCloseTo(1700000000000.0005, 4);
     expect(span.durationMs).toBeCloseTo(2.4995, 3);
     expect(span.attributes).toMatchObject({ big: '9007199254740993', small: 42, kv: { x: true } });
@@ -182,7 +224,9 @@ describe('wire details', () => {
 
   it('counts /v1/metrics as a payload with zero spans', async () => {
     const before = received.length;
-    const res = await post('/v1/metrics', Buffer.from([0x0a, 0x00]), { 'content-type': 'application/x-protobuf' });
+    const res = await post('/v1/metrics', Buffer.from([0x0a, 0x00]), {
+      'content-type': 'application/x-protobuf',
+    });
     expect(res.status).toBe(200);
     expect(received.length).toBe(before + 1);
     expect(received.at(-1)).toMatchObject({ meta: { route: '/v1/metrics', bytes: 2 }, batch: { spans: [] } });
@@ -206,7 +250,9 @@ describe('wire details', () => {
       'content-encoding': 'gzip',
     });
     expect(badGzip.status).toBe(400);
-    const tooBig = await post('/v1/logs', Buffer.alloc(2 * 1024 * 1024), { 'content-type': 'application/x-protobuf' });
+    const tooBig = await post('/v1/logs', Buffer.alloc(2 * 1024 * 1024), {
+      'content-type': 'application/x-protobuf',
+    });
     expect(tooBig.status).toBe(413);
     expect(received.length).toBe(before);
     const ok = await post('/v1/traces', '{}', { 'content-type': 'application/json' });

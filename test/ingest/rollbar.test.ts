@@ -54,7 +54,7 @@ describe('rollbar 3.1 against the sandbox', () => {
       seq: 3,
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     });
-    expect(error.attributes).toMatchObject({ route: 'POST /activities', environment: 'test' });
+    expect(error.attributes).toMatchObject({ feature: 'activities', environment: 'test' });
     expect(error.frames[0]).toMatchObject({ function: 'validateActivity', file: FIXTURE });
     expect(error.frames[0].line).toBeGreaterThan(0);
   });

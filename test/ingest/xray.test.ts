@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type XrayDaemon, startXrayDaemon } from '../../sandbox/ingest/xray';
+import { startXrayDaemon, type XrayDaemon } from '../../sandbox/ingest/xray';
 import type { IngestBatch, IngestSink, PayloadMeta } from '../../sandbox/model';
 
 const run = promisify(execFile);
@@ -13,7 +13,8 @@ const HEADER = '{"format":"json","version":1}\n';
 function collectingSink() {
   const received: Array<{ meta: PayloadMeta; batch: IngestBatch }> = [];
   const sink: IngestSink = { accept: (_vendor, meta, batch) => received.push({ meta, batch }) };
-  const spans = (traceId: string) => received.flatMap((r) => r.batch.spans.filter((s) => s.traceId === traceId));
+  const spans = (traceId: string) =>
+    received.flatMap((r) => r.batch.spans.filter((s) => s.traceId === traceId));
   return { received, sink, spans };
 }
 
@@ -71,10 +72,21 @@ describe.each([
     const profile = byId(ids.profileId);
     expect(profile).toMatchObject({ parentId: ids.handlerId, name: 'load-profile', status: 'unset' });
     expect(profile.native.annotations).toEqual({ user_id: 'u-1' });
-    expect(profile.native.metadata).toEqual({ default: { profile: { plan: 'pro' } }, bakeoff: { cache: 'miss' } });
-    expect(profile.attributes).toMatchObject({ user_id: 'u-1', profile: { plan: 'pro' }, 'bakeoff.cache': 'miss' });
+    expect(profile.native.metadata).toEqual({
+      default: { profile: { plan: 'pro' } },
+      bakeoff: { cache: 'miss' },
+    });
+    expect(profile.attributes).toMatchObject({
+      user_id: 'u-1',
+      profile: { plan: 'pro' },
+      'bakeoff.cache': 'miss',
+    });
 
-    expect(byId(ids.queryId)).toMatchObject({ parentId: ids.handlerId, status: 'error', statusMessage: 'db exploded' });
+    expect(byId(ids.queryId)).toMatchObject({
+      parentId: ids.handlerId,
+      status: 'error',
+      statusMessage: 'db exploded',
+    });
     const remote = spans.find((s) => s.kind === 'client')!;
     expect(remote).toMatchObject({ parentId: ids.handlerId, name: '127.0.0.1' });
     expect(remote.attributes).toMatchObject({ 'xray.namespace': 'remote', 'http.response.status': 404 });
@@ -86,8 +98,17 @@ describe.each([
 
     const errors = main.received.flatMap((r) => r.batch.errors.filter((e) => e.traceId === ids.traceId));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ type: 'TypeError', message: 'db exploded', spanId: ids.queryId, runId: 'run-xr', seq: 5 });
-    expect(errors[0].frames[0]).toMatchObject({ file: expect.stringContaining('xray-sdk.js'), line: expect.any(Number) });
+    expect(errors[0]).toMatchObject({
+      type: 'TypeError',
+      message: 'db exploded',
+      spanId: ids.queryId,
+      runId: 'run-xr',
+      seq: 5,
+    });
+    expect(errors[0].frames[0]).toMatchObject({
+      file: expect.stringContaining('xray-sdk.js'),
+      line: expect.any(Number),
+    });
 
     const payloads = main.received.filter((r) => r.batch.spans.some((s) => s.traceId === ids.traceId));
     expect(payloads.length).toBe(stream === '1' ? 4 : 1);
@@ -103,7 +124,10 @@ describe('sampling API on the same port over TCP', () => {
   });
 
   it('answers other paths with 404', async () => {
-    const res = await fetch(`http://127.0.0.1:${daemon.port}/GetSamplingRulesX`, { method: 'POST', body: '{}' });
+    const res = await fetch(`http://127.0.0.1:${daemon.port}/GetSamplingRulesX`, {
+      method: 'POST',
+      body: '{}',
+    });
     expect(res.status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${daemon.port}/GetSamplingRules`)).status).toBe(404);
   });
@@ -133,7 +157,13 @@ describe('raw datagrams', () => {
     await sendDatagram(daemon.port, `${HEADER}{"id":"x","name":"n","start_time":1,"type":"subsegment"}`);
     await waitFor(() => daemon.stats().rejected === before.rejected + 5, 'five rejections');
     expect(main.received.length).toBe(stored);
-    const good = { id: 'bbbbbbbbbbbbbbbb', trace_id: `${traceId}9`, name: 'after', start_time: 1, end_time: 2 };
+    const good = {
+      id: 'bbbbbbbbbbbbbbbb',
+      trace_id: `${traceId}9`,
+      name: 'after',
+      start_time: 1,
+      end_time: 2,
+    };
     await sendDatagram(daemon.port, HEADER + JSON.stringify(good));
     await waitFor(() => main.spans(`${traceId}9`).length === 1, 'a good datagram after bad ones');
   });
@@ -141,13 +171,25 @@ describe('raw datagrams', () => {
   it('stores a streamed subsegment whose segment never comes, on close, with an unknown service', async () => {
     const own = collectingSink();
     const lonely = await startXrayDaemon({ host: '127.0.0.1', port: 0, sink: own.sink });
-    const sub = { id: 'cccccccccccccccc', trace_id: traceId, parent_id: 'dddddddddddddddd', type: 'subsegment' };
-    await sendDatagram(lonely.port, HEADER + JSON.stringify({ ...sub, name: 'orphan', start_time: 1, end_time: 2 }));
+    const sub = {
+      id: 'cccccccccccccccc',
+      trace_id: traceId,
+      parent_id: 'dddddddddddddddd',
+      type: 'subsegment',
+    };
+    await sendDatagram(
+      lonely.port,
+      HEADER + JSON.stringify({ ...sub, name: 'orphan', start_time: 1, end_time: 2 }),
+    );
     await waitFor(() => lonely.stats().held === 1, 'the orphan to be held');
     expect(own.received).toHaveLength(0);
     await lonely.close();
     expect(own.spans(traceId)).toEqual([
-      expect.objectContaining({ spanId: 'cccccccccccccccc', parentId: 'dddddddddddddddd', service: 'unknown' }),
+      expect.objectContaining({
+        spanId: 'cccccccccccccccc',
+        parentId: 'dddddddddddddddd',
+        service: 'unknown',
+      }),
     ]);
   });
 });

@@ -2,20 +2,43 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../sandbox/server';
 import { batch, error, log, meta, requestSpans } from './records';
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field below.
+type Json = any;
+
 let sandbox: Sandbox;
 const get = async (path: string) => {
   const res = await fetch(`${sandbox.url}${path}`);
-  return { status: res.status, body: await res.json(), headers: res.headers };
+  return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
 };
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, otlpPort: 0, datadogPort: 0, xrayPort: 0 });
   const { store } = sandbox;
-  store.accept('honeycomb', meta(300), batch({ spans: requestSpans('honeycomb', 'h1', 'run-a', 1, { base: 1000 }) }));
-  store.accept('honeycomb', meta(200), batch({ spans: requestSpans('honeycomb', 'h2', 'run-b', 1, { base: 2000 }) }));
-  store.accept('xray', meta(150, 'udp'), batch({ spans: requestSpans('xray', '1-aa-bb', 'run-a', 1, { xraySpelling: true }) }));
-  store.accept('sentry', meta(80, '/api/1/envelope/'), batch({ errors: [error('sentry', { runId: 'run-a', seq: 1 })] }));
-  store.accept('cloudwatch', meta(60, '/'), batch({ logs: [log('cloudwatch', { runId: 'run-a', seq: 2, group: 'g' })] }));
+  store.accept(
+    'honeycomb',
+    meta(300),
+    batch({ spans: requestSpans('honeycomb', 'h1', 'run-a', 1, { base: 1000 }) }),
+  );
+  store.accept(
+    'honeycomb',
+    meta(200),
+    batch({ spans: requestSpans('honeycomb', 'h2', 'run-b', 1, { base: 2000 }) }),
+  );
+  store.accept(
+    'xray',
+    meta(150, 'udp'),
+    batch({ spans: requestSpans('xray', '1-aa-bb', 'run-a', 1, { xraySpelling: true }) }),
+  );
+  store.accept(
+    'sentry',
+    meta(80, '/api/1/envelope/'),
+    batch({ errors: [error('sentry', { runId: 'run-a', seq: 1 })] }),
+  );
+  store.accept(
+    'cloudwatch',
+    meta(60, '/'),
+    batch({ logs: [log('cloudwatch', { runId: 'run-a', seq: 2, group: 'g' })] }),
+  );
 });
 
 afterAll(async () => {
@@ -44,11 +67,28 @@ describe('sandbox JSON API', () => {
     const all = await get('/api/traces');
     expect(all.body.map((t: { traceId: string }) => t.traceId)).toEqual(['1-aa-bb', 'h2', 'h1']);
     const filtered = await get('/api/traces?vendor=honeycomb&run=run-a&limit=5');
-    expect(filtered.body).toMatchObject([{ traceId: 'h1', rootName: 'GET /activities', services: ['activities', 'users'], spanCount: 4, durationMs: 180, error: false, runId: 'run-a', seq: 1 }]);
+    expect(filtered.body).toMatchObject([
+      {
+        traceId: 'h1',
+        rootName: 'GET /activities',
+        services: ['activities', 'users'],
+        spanCount: 4,
+        durationMs: 180,
+        error: false,
+        runId: 'run-a',
+        seq: 1,
+      },
+    ]);
     const trace = await get('/api/traces/xray/1-aa-bb');
     expect(trace.status).toBe(200);
     expect(trace.body.spans).toHaveLength(4);
-    expect(trace.body.spans[0]).toMatchObject({ spanId: 'a1', parentId: null, name: 'GET /activities', kind: 'server', status: 'ok' });
+    expect(trace.body.spans[0]).toMatchObject({
+      spanId: 'a1',
+      parentId: null,
+      name: 'GET /activities',
+      kind: 'server',
+      status: 'ok',
+    });
     expect(trace.body.spans[0].native.annotations).toEqual({ bakeoff_run_id: 'run-a', bakeoff_seq: 1 });
     expect((await get('/api/traces/xray/nope')).status).toBe(404);
   });
@@ -75,9 +115,13 @@ describe('sandbox JSON API', () => {
   });
 
   it('lists errors and logs with run filters', async () => {
-    expect((await get('/api/errors?run=run-a')).body).toMatchObject([{ vendor: 'sentry', type: 'Error', runId: 'run-a', seq: 1 }]);
+    expect((await get('/api/errors?run=run-a')).body).toMatchObject([
+      { vendor: 'sentry', type: 'Error', runId: 'run-a', seq: 1 },
+    ]);
     expect((await get('/api/errors?run=run-b')).body).toEqual([]);
-    expect((await get('/api/logs?vendor=cloudwatch')).body).toMatchObject([{ message: 'hello', group: 'g', seq: 2 }]);
+    expect((await get('/api/logs?vendor=cloudwatch')).body).toMatchObject([
+      { message: 'hello', group: 'g', seq: 2 },
+    ]);
   });
 
   it('serves runs and the per-request side-by-side data', async () => {

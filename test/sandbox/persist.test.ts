@@ -21,8 +21,16 @@ afterEach(async () => {
 
 function feed(sandbox: Sandbox) {
   sandbox.store.accept('honeycomb', meta(321), batch({ spans: requestSpans('honeycomb', 'h1', 'run', 1) }));
-  sandbox.store.accept('rollbar', meta(99, '/api/1/item/'), batch({ errors: [error('rollbar', { runId: 'run', seq: 1 })] }));
-  sandbox.store.accept('cloudwatch', meta(50, '/'), batch({ logs: [log('cloudwatch', { runId: 'run', seq: 1 })] }));
+  sandbox.store.accept(
+    'rollbar',
+    meta(99, '/api/1/item/'),
+    batch({ errors: [error('rollbar', { runId: 'run', seq: 1 })] }),
+  );
+  sandbox.store.accept(
+    'cloudwatch',
+    meta(50, '/'),
+    batch({ logs: [log('cloudwatch', { runId: 'run', seq: 1 })] }),
+  );
 }
 
 describe('sandbox persistence', () => {
@@ -74,11 +82,15 @@ describe('sandbox persistence', () => {
     for (const [body, line, pattern] of [
       [`${good}\n${good}\n{nope`, 3, /line 3: not valid JSON/],
       [`${good}\n\n${badVendor}`, 3, /line 3: vendor/],
-      [`${good}\n${JSON.stringify({ vendor: 'otlp', payload: null, spans: [{ traceId: 'x' }], errors: [], logs: [] })}`, 2, /line 2: spans\.0\./],
+      [
+        `${good}\n${JSON.stringify({ vendor: 'otlp', payload: null, spans: [{ traceId: 'x' }], errors: [], logs: [] })}`,
+        2,
+        /line 2: spans\.0\./,
+      ],
     ] as const) {
       const res = await fetch(`${s.url}/api/import`, { method: 'POST', body });
       expect(res.status).toBe(400);
-      const json = await res.json();
+      const json = (await res.json()) as { line: number; error: string };
       expect(json.line).toBe(line);
       expect(json.error).toMatch(pattern);
     }

@@ -1,7 +1,19 @@
 /** Builders for normalized sandbox records, shared by the sandbox unit tests and the UI e2e test. */
-import type { ErrorRecord, IngestBatch, LogRecord, PayloadMeta, SandboxVendor, SpanRecord } from '../../sandbox/model';
+import type {
+  ErrorRecord,
+  IngestBatch,
+  LogRecord,
+  PayloadMeta,
+  SandboxVendor,
+  SpanRecord,
+} from '../../sandbox/model';
 
-export function span(vendor: SandboxVendor, traceId: string, spanId: string, over: Partial<SpanRecord> = {}): SpanRecord {
+export function span(
+  vendor: SandboxVendor,
+  traceId: string,
+  spanId: string,
+  over: Partial<SpanRecord> = {},
+): SpanRecord {
   return {
     vendor,
     traceId,
@@ -54,9 +66,18 @@ export function log(vendor: SandboxVendor, over: Partial<LogRecord> = {}): LogRe
   };
 }
 
-export const meta = (bytes = 100, route = '/v1/traces'): PayloadMeta => ({ route, bytes, contentType: 'application/json' });
+export const meta = (bytes = 100, route = '/v1/traces'): PayloadMeta => ({
+  route,
+  bytes,
+  contentType: 'application/json',
+});
 
-export const batch = (over: Partial<IngestBatch> = {}): IngestBatch => ({ spans: [], errors: [], logs: [], ...over });
+export const batch = (over: Partial<IngestBatch> = {}): IngestBatch => ({
+  spans: [],
+  errors: [],
+  logs: [],
+  ...over,
+});
 
 /**
  * One request as a vendor would report it: server root with run/seq, a chaos.latency child, a call to the users
@@ -70,8 +91,12 @@ export function requestSpans(
   opts: { base?: number; xraySpelling?: boolean; fail?: boolean } = {},
 ): SpanRecord[] {
   const base = opts.base ?? 1_700_000_000_000;
-  const corr = opts.xraySpelling ? { bakeoff_run_id: run, bakeoff_seq: seq } : { 'bakeoff.run_id': run, 'bakeoff.seq': seq };
-  const native = opts.xraySpelling ? { annotations: corr, metadata: { default: { note: 'unindexed' } } } : { attributes: corr };
+  const corr = opts.xraySpelling
+    ? { bakeoff_run_id: run, bakeoff_seq: seq }
+    : { 'bakeoff.run_id': run, 'bakeoff.seq': seq };
+  const native: Record<string, Record<string, unknown>> = opts.xraySpelling
+    ? { annotations: corr, metadata: { default: { note: 'unindexed' } } }
+    : { attributes: corr };
   return [
     span(vendor, traceId, 'a1', {
       name: 'GET /activities',

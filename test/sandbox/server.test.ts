@@ -21,7 +21,8 @@ describe('startSandbox', () => {
   it('listens on ephemeral ports, returns real URLs, and each listener answers its protocol', async () => {
     const sandbox: Sandbox = await startSandbox(ephemeral);
     cleanups.push(() => sandbox.close());
-    for (const url of [sandbox.url, sandbox.otlpUrl, sandbox.datadogUrl]) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const url of [sandbox.url, sandbox.otlpUrl, sandbox.datadogUrl])
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(sandbox.url).not.toMatch(/:0$/);
     expect(sandbox.xrayAddress).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
 
@@ -47,10 +48,13 @@ describe('startSandbox', () => {
     };
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) =>
-      socket.send(`{"format":"json","version":1}\n${JSON.stringify(segment)}`, Number(port), host, (err) => (err ? reject(err) : resolve())),
+      socket.send(`{"format":"json","version":1}\n${JSON.stringify(segment)}`, Number(port), host, (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
     socket.close();
-    for (let i = 0; i < 100 && sandbox.store.listTraces({ vendor: 'xray' }).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && sandbox.store.listTraces({ vendor: 'xray' }).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const traces = await (await fetch(`${sandbox.url}/api/traces?vendor=xray`)).json();
     expect(traces).toMatchObject([{ traceId: segment.trace_id, runId: 'udp-run', seq: 1 }]);
   });
@@ -68,7 +72,9 @@ describe('startSandbox', () => {
   });
 
   it('rejects a port outside 0..65535 before binding anything', async () => {
-    await expect(startSandbox({ ...ephemeral, otlpPort: 70000 })).rejects.toMatchObject({ code: 'BAKEOFF_ERR_USAGE' });
+    await expect(startSandbox({ ...ephemeral, otlpPort: 70000 })).rejects.toMatchObject({
+      code: 'BAKEOFF_ERR_USAGE',
+    });
   });
 
   it('close() releases every port', async () => {
@@ -105,7 +111,10 @@ describe('bakeoff sandbox command', () => {
     const lines: string[] = [];
     await runSandboxCommand(['--help'], { out: (l) => lines.push(l) });
     expect(lines.join('\n')).toMatch(/--datadog-port N/);
-    await expect(runSandboxCommand(['--port', 'http'])).rejects.toMatchObject({ code: 'BAKEOFF_ERR_USAGE', message: expect.stringMatching(/--port must be/) });
+    await expect(runSandboxCommand(['--port', 'http'])).rejects.toMatchObject({
+      code: 'BAKEOFF_ERR_USAGE',
+      message: expect.stringMatching(/--port must be/),
+    });
     await expect(runSandboxCommand(['--bogus'])).rejects.toMatchObject({ code: 'BAKEOFF_ERR_USAGE' });
   });
 });

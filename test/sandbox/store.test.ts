@@ -5,9 +5,15 @@ import { batch, error, log, meta, requestSpans, span } from './records';
 describe('SandboxStore caps and counts', () => {
   it('evicts the oldest spans first but keeps counting everything received', () => {
     const store = new SandboxStore({ caps: { maxSpans: 3 } });
-    for (let i = 0; i < 5; i++) store.accept('otlp', meta(10), batch({ spans: [span('otlp', `t${i}`, 's')] }));
+    for (let i = 0; i < 5; i++)
+      store.accept('otlp', meta(10), batch({ spans: [span('otlp', `t${i}`, 's')] }));
     expect(store.size.spans).toBe(3);
-    expect(store.listTraces().map((t) => t.traceId).sort()).toEqual(['t2', 't3', 't4']);
+    expect(
+      store
+        .listTraces()
+        .map((t) => t.traceId)
+        .sort(),
+    ).toEqual(['t2', 't3', 't4']);
     expect(store.getTrace('otlp', 't0')).toBeNull();
     const otlp = store.vendors().find((v) => v.vendor === 'otlp')!;
     expect(otlp).toEqual({ vendor: 'otlp', payloads: 5, bytes: 50, spans: 5, errors: 0, logs: 0 });
@@ -15,8 +21,16 @@ describe('SandboxStore caps and counts', () => {
 
   it('drops a trace from the index once its last span is evicted, keeps partial traces', () => {
     const store = new SandboxStore({ caps: { maxSpans: 4 } });
-    store.accept('otlp', meta(), batch({ spans: [span('otlp', 'x', '1'), span('otlp', 'x', '2', { parentId: '1' })] }));
-    store.accept('otlp', meta(), batch({ spans: [span('otlp', 'y', '1'), span('otlp', 'y', '2'), span('otlp', 'y', '3')] }));
+    store.accept(
+      'otlp',
+      meta(),
+      batch({ spans: [span('otlp', 'x', '1'), span('otlp', 'x', '2', { parentId: '1' })] }),
+    );
+    store.accept(
+      'otlp',
+      meta(),
+      batch({ spans: [span('otlp', 'y', '1'), span('otlp', 'y', '2'), span('otlp', 'y', '3')] }),
+    );
     expect(store.getTrace('otlp', 'x')!.spans.map((s) => s.spanId)).toEqual(['2']);
     expect(store.listTraces({ vendor: 'otlp' })).toHaveLength(2);
   });
@@ -24,7 +38,11 @@ describe('SandboxStore caps and counts', () => {
   it('bounds errors, logs and payloads independently', () => {
     const store = new SandboxStore({ caps: { maxErrors: 2, maxLogs: 1, maxPayloads: 2 } });
     for (let i = 0; i < 4; i++) {
-      store.accept('rollbar', meta(5, '/api/1/item/'), batch({ errors: [error('rollbar', { message: `e${i}` })] }));
+      store.accept(
+        'rollbar',
+        meta(5, '/api/1/item/'),
+        batch({ errors: [error('rollbar', { message: `e${i}` })] }),
+      );
       store.accept('cloudwatch', meta(7, '/'), batch({ logs: [log('cloudwatch', { message: `l${i}` })] }));
     }
     expect(store.listErrors().map((e) => e.message)).toEqual(['e3', 'e2']);
@@ -38,7 +56,15 @@ describe('SandboxStore caps and counts', () => {
 
   it('lists every vendor, zeros for those that received nothing', () => {
     const vendors = new SandboxStore().vendors();
-    expect(vendors.map((v) => v.vendor)).toEqual(['honeycomb', 'otlp', 'xray', 'sentry', 'rollbar', 'datadog', 'cloudwatch']);
+    expect(vendors.map((v) => v.vendor)).toEqual([
+      'honeycomb',
+      'otlp',
+      'xray',
+      'sentry',
+      'rollbar',
+      'datadog',
+      'cloudwatch',
+    ]);
     expect(vendors.every((v) => v.payloads === 0 && v.spans === 0)).toBe(true);
   });
 
@@ -50,7 +76,11 @@ describe('SandboxStore caps and counts', () => {
 describe('trace summaries', () => {
   it('derives root, services, span count, duration, error and correlation', () => {
     const store = new SandboxStore();
-    store.accept('honeycomb', meta(), batch({ spans: requestSpans('honeycomb', 'abc', 'run-1', 7, { base: 1000, fail: true }) }));
+    store.accept(
+      'honeycomb',
+      meta(),
+      batch({ spans: requestSpans('honeycomb', 'abc', 'run-1', 7, { base: 1000, fail: true }) }),
+    );
     const [t] = store.listTraces();
     expect(t).toMatchObject({
       vendor: 'honeycomb',
@@ -94,7 +124,11 @@ describe('trace summaries', () => {
       batch({
         spans: [
           span('xray', '1-a-b', 'seg', { startMs: 0 }),
-          span('xray', '1-a-b', 'sub', { parentId: 'seg', startMs: 1, attributes: { bakeoff_run_id: 'r9', bakeoff_seq: '3' } }),
+          span('xray', '1-a-b', 'sub', {
+            parentId: 'seg',
+            startMs: 1,
+            attributes: { bakeoff_run_id: 'r9', bakeoff_seq: '3' },
+          }),
         ],
       }),
     );
@@ -131,7 +165,11 @@ describe('trace summaries', () => {
   it('keeps the same trace id apart per vendor', () => {
     const store = new SandboxStore();
     store.accept('otlp', meta(), batch({ spans: [span('otlp', 'same', '1')] }));
-    store.accept('datadog', meta(), batch({ spans: [span('datadog', 'same', '1'), span('datadog', 'same', '2')] }));
+    store.accept(
+      'datadog',
+      meta(),
+      batch({ spans: [span('datadog', 'same', '1'), span('datadog', 'same', '2')] }),
+    );
     expect(store.getTrace('otlp', 'same')!.spans).toHaveLength(1);
     expect(store.getTrace('datadog', 'same')!.spans).toHaveLength(2);
   });
@@ -159,24 +197,44 @@ describe('errors, logs and runs', () => {
   it('builds the side-by-side data: per seq, per vendor', () => {
     const store = new SandboxStore();
     store.accept('honeycomb', meta(), batch({ spans: requestSpans('honeycomb', 'h1', 'run', 1) }));
-    store.accept('xray', meta(), batch({ spans: requestSpans('xray', '1-x', 'run', 1, { xraySpelling: true }) }));
-    store.accept('rollbar', meta(), batch({ errors: [error('rollbar', { runId: 'run', seq: 2, type: 'TypeError' })] }));
+    store.accept(
+      'xray',
+      meta(),
+      batch({ spans: requestSpans('xray', '1-x', 'run', 1, { xraySpelling: true }) }),
+    );
+    store.accept(
+      'rollbar',
+      meta(),
+      batch({ errors: [error('rollbar', { runId: 'run', seq: 2, type: 'TypeError' })] }),
+    );
     store.accept(
       'cloudwatch',
       meta(),
-      batch({ logs: [log('cloudwatch', { runId: 'run', seq: 1 }), log('cloudwatch', { runId: 'run', seq: 1 })] }),
+      batch({
+        logs: [log('cloudwatch', { runId: 'run', seq: 1 }), log('cloudwatch', { runId: 'run', seq: 1 })],
+      }),
     );
     const view = store.runRequests('run');
     expect(view.vendors).toEqual(['honeycomb', 'xray', 'rollbar', 'cloudwatch']);
     expect(view.seqs).toEqual([1, 2]);
     const first = view.requests[0];
     expect(first.seq).toBe(1);
-    expect(first.vendors.honeycomb).toMatchObject({ traceIds: ['h1'], rootName: 'GET /activities', spanCount: 4 });
+    expect(first.vendors.honeycomb).toMatchObject({
+      traceIds: ['h1'],
+      rootName: 'GET /activities',
+      spanCount: 4,
+    });
     expect(first.vendors.honeycomb!.durationMs).toBe(180);
-    expect(first.vendors.honeycomb!.spans.find((s) => s.chaos)).toMatchObject({ name: 'chaos.latency', offsetMs: 5, depth: 1 });
+    expect(first.vendors.honeycomb!.spans.find((s) => s.chaos)).toMatchObject({
+      name: 'chaos.latency',
+      offsetMs: 5,
+      depth: 1,
+    });
     expect(first.vendors.cloudwatch).toMatchObject({ logs: 2, spanCount: 0, traceIds: [] });
     expect(first.vendors.rollbar).toBeUndefined();
-    expect(view.requests[1].vendors.rollbar!.errors).toEqual([{ type: 'TypeError', message: 'boom', traceId: null }]);
+    expect(view.requests[1].vendors.rollbar!.errors).toEqual([
+      { type: 'TypeError', message: 'boom', traceId: null },
+    ]);
     expect(store.runRequests('run', { seq: 2 }).requests.map((r) => r.seq)).toEqual([2]);
     expect(store.listRuns()).toMatchObject([{ runId: 'run', requests: 2 }]);
   });
@@ -205,7 +263,10 @@ describe('errors, logs and runs', () => {
       batch({
         spans: [
           span('otlp', 't', '1', {
-            attributes: { 'http.request.header.authorization': 'Bearer abc', 'http.url': 'http://h/x?sentry_key=k1&a=1' },
+            attributes: {
+              'http.request.header.authorization': 'Bearer abc',
+              'http.url': 'http://h/x?sentry_key=k1&a=1',
+            },
             native: { resource: { 'x-honeycomb-team': 'hc-key' } },
           }),
         ],

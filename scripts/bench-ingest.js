@@ -1,0 +1,238 @@
+#!/usr/bin/env node
+// Ingest decoder throughput on one core: decode + normalize + hand to a counting sink, in a tight loop, for
+// OTLP protobuf, Datadog v0.4/v0.5 msgpack and X-Ray daemon datagrams. Payloads come from the real SDKs:
+// OTLP from the OTel SDK's own protobuf serializer, Datadog and X-Ray recorded live from dd-trace and
+// aws-xray-sdk-core (the test fixtures) against a capture listener.
+//
+// Usage: npm run build && node scripts/bench-ingest.js [--seconds 2] [--json]
+// "payloads/s" is requests (OTLP, Datadog) or datagrams = segment documents (X-Ray) per second.
+// BAKEOFF_DIST=<dir> points at another compiled tree (default ./dist).
+const { spawn } = require('node:child_process');
+const dgram = require('node:dgram');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const dist = process.env.BAKEOFF_DIST || path.join(root, 'dist');
+const args = process.argv.slice(2);
+const seconds = Number(args[args.indexOf('--seconds') + 1]) || 2;
+const asJson = args.includes('--json');
+
+const load = (rel) => {
+  try {
+    return require(path.join(dist, 'sandbox', 'ingest', rel));
+  } catch (err) {
+    console.error(`cannot load ${rel} from ${dist}: run \`npm run build\` first (${err.message})`);
+    process.exit(1);
+  }
+};
+const { decodeTraceRequest } = load('otlp-proto');
+const { tracesToBatch } = load('otlp-map');
+const { decodeV04, decodeV05 } = load('datadog-decode');
+const { spansToBatch } = load('datadog');
+const { parseDatagram } = load('xray');
+const { documentToBatch, segmentContext } = load('xray-segment');
+
+/** A sink that only counts, so the figure is the decoder's cost, not a store's. */
+const counted = { payloads: 0, spans: 0, errors: 0 };
+const sink = {
+  accept(_vendor, _meta, batch) {
+    counted.payloads++;
+    counted.spans += batch.spans.length;
+    counted.errors += batch.errors.length;
+  },
+};
+
+/** 100 traces × 5 spans shaped like an HTTP request: server root, router, db, outgoing call, chaos span. */
+async function otlpPayload() {
+  const { trace, context, SpanKind, SpanStatusCode } = require('@opentelemetry/api');
+  const {
+    BasicTracerProvider,
+    SimpleSpanProcessor,
+    InMemorySpanExporter,
+  } = require('@opentelemetry/sdk-trace-base');
+  const { resourceFromAttributes } = require('@opentelemetry/resources');
+  const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': 'activities',
+      'service.version': '0.1.0',
+      'host.name': 'bench',
+    }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('bench');
+  for (let i = 0; i < 100; i++) {
+    const rootSpan = tracer.startSpan('GET /activities/:id', {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': 'GET',
+        'url.path': `/activities/${i}`,
+        'http.route': '/activities/:id',
+        'http.response.status_code': 200,
+        'bakeoff.run_id': 'bench-run',
+        'bakeoff.seq': i,
+        'user_agent.original': 'autocannon',
+      },
+    });
+    const ctx = trace.setSpan(context.active(), rootSpan);
+    const child = (name, kind, attributes) => tracer.startSpan(name, { kind, attributes }, ctx);
+    child('router - /activities/:id', SpanKind.INTERNAL, { 'express.type': 'router' }).end();
+    child('SELECT activities', SpanKind.CLIENT, {
+      'db.system': 'postgresql',
+      'db.statement': 'SELECT * FROM a WHERE id=$1',
+    }).end();
+    child('GET', SpanKind.CLIENT, {
+      'http.request.method': 'GET',
+      'server.address': '127.0.0.1',
+      'server.port': 4568,
+    }).end();
+    const chaos = child('chaos.latency', SpanKind.INTERNAL, {
+      'chaos.delay_ms': 25,
+      'chaos.rule': 'slow-db',
+    });
+    if (i % 10 === 0) {
+      chaos.recordException(new Error('injected fault'));
+      chaos.setStatus({ code: SpanStatusCode.ERROR, message: 'injected fault' });
+    }
+    chaos.end();
+    rootSpan.end();
+  }
+  const spans = exporter.getFinishedSpans();
+  await provider.shutdown();
+  return { body: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)), spans: spans.length };
+}
+
+function runFixture(name, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'test', 'fixtures', name)], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}`))));
+  });
+}
+
+/** dd-trace's own msgpack for 170 traces × 3 spans, captured from its exporter. */
+async function datadogPayloads(version) {
+  const bodies = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url.endsWith('/traces')) bodies.push(Buffer.concat(chunks));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"rate_by_service":{}}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await runFixture('datadog-sdk.js', {
+    DD_TRACE_AGENT_URL: `http://127.0.0.1:${server.address().port}`,
+    DD_TRACE_AGENT_PROTOCOL_VERSION: version,
+    DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+    DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+    FIXTURE_TRACES: '170',
+  });
+  server.close();
+  return bodies;
+}
+
+/** aws-xray-sdk-core's datagrams for one request (a segment with 4 subsegments), captured on UDP. */
+async function xrayDatagrams() {
+  const datagrams = [];
+  const tcp = http.createServer((_req, res) => res.writeHead(404).end());
+  await new Promise((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  const port = tcp.address().port;
+  const udp = dgram.createSocket('udp4');
+  udp.on('message', (msg) => datagrams.push(msg));
+  await new Promise((resolve) => udp.bind(port, '127.0.0.1', resolve));
+  await runFixture('xray-sdk.js', { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${port}`, XRAY_STREAM: '0' });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  udp.close();
+  tcp.close();
+  return datagrams;
+}
+
+/** Runs `once` (one payload through decode + sink) for `seconds`; returns payloads/s and spans/s. */
+function measure(name, payloadBytes, once) {
+  for (let i = 0; i < 50; i++) once(); // warm up the JIT
+  counted.payloads = 0;
+  counted.spans = 0;
+  counted.errors = 0;
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(seconds * 1e9));
+  let now = start;
+  while (now < deadline) {
+    for (let i = 0; i < 20; i++) once();
+    now = process.hrtime.bigint();
+  }
+  const elapsed = Number(now - start) / 1e9;
+  return {
+    name,
+    payloadBytes,
+    payloadsPerSec: Math.round(counted.payloads / elapsed),
+    spansPerSec: Math.round(counted.spans / elapsed),
+    mbPerSec: Number(((counted.payloads * payloadBytes) / elapsed / 1e6).toFixed(1)),
+  };
+}
+
+async function main() {
+  const otlp = await otlpPayload();
+  const dd04 = await datadogPayloads('0.4');
+  const dd05 = await datadogPayloads('0.5');
+  const xray = await xrayDatagrams();
+  const meta = (bytes) => ({ route: 'bench', bytes, contentType: null });
+  if (xray.length === 0) throw new Error('the X-Ray fixture sent no datagrams');
+  const xrayBytes = xray.reduce((n, d) => n + d.length, 0);
+  const xraySpans = xray.reduce(
+    (n, d) => n + documentToBatch(parseDatagram(d).doc, { service: 's' }).spans.length,
+    0,
+  );
+
+  const results = [
+    measure(`OTLP protobuf (${otlp.spans} spans/request)`, otlp.body.length, () =>
+      sink.accept('otlp', meta(otlp.body.length), tracesToBatch(decodeTraceRequest(otlp.body), 'otlp')),
+    ),
+    ...[
+      ['v0.4', dd04, decodeV04],
+      ['v0.5', dd05, decodeV05],
+    ].map(([label, bodies, decode]) => {
+      const bytes = bodies.reduce((n, b) => n + b.length, 0);
+      const spans = bodies.reduce((n, b) => n + decode(b).length, 0);
+      return measure(`Datadog ${label} msgpack (${spans} spans/request)`, bytes / bodies.length, () => {
+        for (const b of bodies) sink.accept('datadog', meta(b.length), spansToBatch(decode(b)));
+      });
+    }),
+    measure(
+      `X-Ray datagrams (${xray.length} segment docs, ${xraySpans} spans)`,
+      xrayBytes / xray.length,
+      () => {
+        for (const d of xray) {
+          const parsed = parseDatagram(d);
+          if (parsed.doc)
+            sink.accept('xray', meta(d.length), documentToBatch(parsed.doc, segmentContext(parsed.doc)));
+        }
+      },
+    ),
+  ];
+  const machine = { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length };
+  if (asJson) {
+    process.stdout.write(`${JSON.stringify({ machine, seconds, results }, null, 2)}\n`);
+    return;
+  }
+  console.log(
+    `ingest decode throughput, one core, ${seconds}s per workload — ${machine.cpu}, Node ${machine.node}`,
+  );
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(46)} ${String(r.spansPerSec).padStart(9)} spans/s  ${String(r.payloadsPerSec).padStart(7)} payloads/s  ${r.mbPerSec} MB/s (${r.payloadBytes} B/payload)`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,195 @@
+/**
+ * Runs the real stack for adapter tests: a sandbox in this process, and the users and activities services as
+ * child processes of the built CLI with `OBSERVABILITY=<adapters>`, every vendor pointed at the sandbox (or at
+ * a dead endpoint, for outage tests).
+ */
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { type Spawned, spawnCli } from '../helpers/cli';
+
+export const CONFORMANCE_SCENARIO = path.resolve(__dirname, '../fixtures/scenarios/conformance.yaml');
+/** A seeded activity: the failing reply needs a syntactically valid parent. */
+export const SEEDED_UUID = '5eed0000-0000-4000-8000-000000000001';
+
+/** Vendor credentials from the developer's shell must never send test data to a real account. */
+const REAL_VENDOR_VARS = [
+  'HONEYCOMB_API_KEY',
+  'SENTRY_DSN',
+  'ROLLBAR_ACCESS_TOKEN',
+  'DD_API_KEY',
+  'DD_AGENT_HOST',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+];
+
+export type Endpoints = 'sandbox' | 'refused' | 'hanging';
+
+export interface StackOptions {
+  observability: string;
+  /** Where vendor data goes: the sandbox, a port that refuses connections, or one that accepts and never answers. */
+  endpoints?: Endpoints;
+  env?: Record<string, string>;
+}
+
+export interface Response {
+  status: number;
+  body: unknown;
+  ms: number;
+}
+
+export interface Stack {
+  sandbox: Sandbox | undefined;
+  runId: string;
+  activitiesUrl: string;
+  request(method: 'GET' | 'POST', urlPath: string, seq: number, body?: unknown): Promise<Response>;
+  /** SIGTERM both services; resolves with their exits. */
+  stop(): Promise<Array<{ code: number | null; signal: NodeJS.Signals | null }>>;
+  /** GET a sandbox JSON API path. */
+  api<T = any>(urlPath: string): Promise<T>;
+  output(): string;
+  close(): Promise<void>;
+}
+
+let runCounter = 0;
+
+/** A server that accepts connections and never answers: the worst kind of vendor outage. */
+async function hangingServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port nothing listens on (bound, then released). */
+async function refusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const endpoints = options.endpoints ?? 'sandbox';
+  const cleanups: Array<() => Promise<void>> = [];
+  let sandbox: Sandbox | undefined;
+  let vendorEnv: Record<string, string>;
+  if (endpoints === 'sandbox') {
+    sandbox = await startSandbox({ port: 0, otlpPort: 0, datadogPort: 0, xrayPort: 0 });
+    cleanups.push(() => sandbox!.close());
+    vendorEnv = {
+      BAKEOFF_SANDBOX: sandbox.url,
+      AWS_XRAY_DAEMON_ADDRESS: sandbox.xrayAddress,
+      DD_TRACE_AGENT_URL: sandbox.datadogUrl,
+    };
+  } else {
+    let port: number;
+    if (endpoints === 'hanging') {
+      const hang = await hangingServer();
+      cleanups.push(() => hang.close());
+      port = hang.port;
+    } else {
+      port = await refusedPort();
+    }
+    vendorEnv = {
+      BAKEOFF_SANDBOX: `http://127.0.0.1:${port}`,
+      AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${port}`,
+      DD_TRACE_AGENT_URL: `http://127.0.0.1:${port}`,
+    };
+  }
+
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'bakeoff-adapter-'));
+  const env: Record<string, string | undefined> = {
+    OBSERVABILITY: options.observability,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    USERS_PORT: '0',
+    CHAOS: CONFORMANCE_SCENARIO,
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    ...vendorEnv,
+    ...options.env,
+  };
+  for (const name of REAL_VENDOR_VARS) if (!options.env?.[name]) env[name] = undefined;
+
+  const procs: Spawned[] = [];
+  const startRole = async (role: string, extra: Record<string, string> = {}) => {
+    const proc = spawnCli(['serve', '--role', role, '--quiet'], { ...env, ...extra });
+    procs.push(proc);
+    const [, url] = await proc.waitFor(/listening on (http:\/\/\S+)/, 30_000);
+    return url;
+  };
+  const usersUrl = await startRole('users');
+  const activitiesUrl = await startRole('activities', { USERS_URL: usersUrl });
+  const runId = `test-${process.pid}-${++runCounter}`;
+
+  const stack: Stack = {
+    sandbox,
+    runId,
+    activitiesUrl,
+    async request(method, urlPath, seq, body) {
+      const started = performance.now();
+      const res = await fetch(`${activitiesUrl}${urlPath}`, {
+        method,
+        headers: {
+          'x-bakeoff-run': runId,
+          'x-bakeoff-seq': String(seq),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null, ms: performance.now() - started };
+    },
+    async stop() {
+      const exits = procs.map((p) => p.exited);
+      for (const p of [...procs].reverse()) p.child.kill('SIGTERM');
+      return Promise.all(exits);
+    },
+    async api(urlPath) {
+      if (!sandbox) throw new Error('no sandbox in an outage stack');
+      const res = await fetch(`${sandbox.url}${urlPath}`);
+      if (!res.ok) throw new Error(`${urlPath} → ${res.status}: ${await res.text()}`);
+      return res.json();
+    },
+    output: () => procs.map((p) => p.output()).join('\n'),
+    async close() {
+      for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      for (const cleanup of cleanups) await cleanup();
+    },
+  };
+  return stack;
+}
+
+/** Polls `check` until it returns a truthy value (or throws its last error at the deadline). */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(200);
+  }
+  throw last instanceof Error ? last : new Error(`condition not met within ${timeoutMs} ms`);
+}

@@ -1,0 +1,224 @@
+/**
+ * The conformance suite every adapter runs (like unstorage's shared driver tests): the real SDK in the real
+ * services, reporting to the sandbox over loopback, asserted through the sandbox's JSON API.
+ *
+ * One stack run covers the conformance requests and the shutdown test: the requests are sent, SIGTERM lands at
+ * once, and everything must still arrive. Two more runs point the vendor at a dead endpoint.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SandboxVendor } from '../../sandbox/model';
+import { eventually, SEEDED_UUID, type Stack, startStack } from './harness';
+
+export interface ConformanceSpec {
+  /** The `OBSERVABILITY` value. */
+  observability: string;
+  /** The vendor name the sandbox files this adapter's data under. */
+  vendor: SandboxVendor;
+  signals: { traces: boolean; errors: boolean; logs: boolean };
+  /** How this vendor spells an attribute key (X-Ray annotations: `bakeoff.run_id` → `bakeoff_run_id`). */
+  key?: (key: string) => string;
+  /** Extra environment for the services (e.g. a Sentry trace lifecycle). */
+  env?: Record<string, string>;
+  label?: string;
+}
+
+interface TraceSummary {
+  traceId: string;
+  rootName: string;
+  services: string[];
+  spanCount: number;
+  error: boolean;
+  runId: string | null;
+  seq: number | null;
+}
+interface Span {
+  spanId: string;
+  parentId: string | null;
+  name: string;
+  service: string;
+  attributes: Record<string, unknown>;
+  status: string;
+  kind: string;
+}
+interface ErrorEvent {
+  type: string;
+  message: string;
+  frames: unknown[];
+  traceId: string | null;
+  runId: string | null;
+  seq: number | null;
+}
+interface LogLine {
+  message: string;
+  traceId: string | null;
+  runId: string | null;
+  seq: number | null;
+}
+
+/** Requests the suite sends, by seq. */
+const CONFORMANCE = {
+  home: 1,
+  create: 2,
+  userFeed: 3,
+  failing: 4,
+} as const;
+/** Home-feed requests sent right before SIGTERM: every one must still arrive. */
+const SHUTDOWN_N = 20;
+const SHUTDOWN_FIRST_SEQ = 100;
+
+export function conformanceSuite(spec: ConformanceSpec): void {
+  const key = spec.key ?? ((k: string) => k);
+  const attr = (span: Span, name: string) => span.attributes[key(name)];
+
+  describe(`${spec.label ?? spec.observability} conformance`, () => {
+    let stack: Stack;
+    const statuses: number[] = [];
+
+    beforeAll(async () => {
+      stack = await startStack({ observability: spec.observability, env: spec.env });
+      const sent = [
+        stack.request('GET', '/api/activities/home', CONFORMANCE.home),
+        stack.request('POST', '/api/activities', CONFORMANCE.create, { handle: 'ada', message: 'conformance' }),
+        stack.request('GET', '/api/activities/@grace', CONFORMANCE.userFeed),
+        stack.request('POST', `/api/activities/${SEEDED_UUID}/reply`, CONFORMANCE.failing, {
+          handle: 'ada',
+          message: 'this reply fails',
+        }),
+      ];
+      for (let i = 0; i < SHUTDOWN_N; i++) {
+        sent.push(stack.request('GET', '/api/activities/home', SHUTDOWN_FIRST_SEQ + i));
+      }
+      for (const res of await Promise.all(sent)) statuses.push(res.status);
+      // No pause: SIGTERM right after the last answer, so only a real flush delivers the tail.
+      const exits = await stack.stop();
+      expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    }, 90_000);
+
+    afterAll(async () => {
+      await stack?.close();
+    });
+
+    it('served every request (the failing one with the injected 500)', () => {
+      expect(statuses.slice(0, 4)).toEqual([200, 201, 200, 500]);
+      expect(statuses.slice(4).every((s) => s === 200)).toBe(true);
+    });
+
+    const traces = () => stack.api<TraceSummary[]>(`/api/traces?vendor=${spec.vendor}&run=${stack.runId}&limit=1000`);
+    const traceFor = async (seq: number) => {
+      const all = await eventually(async () => {
+        const list = await traces();
+        return list.some((t) => t.seq === seq) ? list : undefined;
+      });
+      const summary = all.find((t) => t.seq === seq)!;
+      const { spans } = await stack.api<{ spans: Span[] }>(
+        `/api/traces/${spec.vendor}/${encodeURIComponent(summary.traceId)}`,
+      );
+      return { summary, spans };
+    };
+
+    if (spec.signals.traces) {
+      it('traces the home feed: server span, handler, queries, and the users service in the same trace', async () => {
+        const { summary, spans } = await traceFor(CONFORMANCE.home);
+        expect(summary.services).toEqual(expect.arrayContaining(['activities', 'users']));
+        const handler = spans.find((s) => s.name === 'activities.home');
+        expect(handler, 'handler span').toBeDefined();
+        expect(attr(handler!, 'app.result_length')).toBeDefined();
+        const query = spans.find((s) => s.name === 'db.query' && String(attr(s, 'db.statement')).includes('SELECT'));
+        expect(query, 'a db.query span with its statement').toBeDefined();
+        const usersSpans = spans.filter((s) => s.service === 'users');
+        expect(usersSpans.length).toBeGreaterThan(0);
+        expect(usersSpans.some((s) => s.name === 'users.batch')).toBe(true);
+        // The users service's spans hang off the activities trace, not a root of their own.
+        const ids = new Set(spans.map((s) => s.spanId));
+        const usersRoots = usersSpans.filter((s) => !s.parentId || !ids.has(s.parentId));
+        expect(usersRoots).toEqual([]);
+      });
+
+      it('shows injected latency as a chaos.latency span with its delay and rule', async () => {
+        const { spans } = await traceFor(CONFORMANCE.create);
+        const chaos = spans.find((s) => s.name === 'chaos.latency');
+        expect(chaos, 'chaos.latency span').toBeDefined();
+        expect(Number(attr(chaos!, 'chaos.delay_ms'))).toBe(25);
+        expect(attr(chaos!, 'chaos.rule')).toBe('create-latency');
+        expect(spans.find((s) => s.name === 'activities.create')).toBeDefined();
+      });
+
+      it('records the user feed with its homework annotation', async () => {
+        const { spans } = await traceFor(CONFORMANCE.userFeed);
+        const handler = spans.find((s) => s.name === 'activities.user_feed');
+        expect(handler && attr(handler, 'app.user_handle')).toBe('grace');
+      });
+
+      it('marks the failing request as an error with chaos.fault', async () => {
+        const { summary, spans } = await traceFor(CONFORMANCE.failing);
+        expect(summary.error).toBe(true);
+        expect(spans.some((s) => attr(s, 'chaos.fault') === 'reply-fault')).toBe(true);
+      });
+
+      it(`delivers all ${SHUTDOWN_N} traces sent right before SIGTERM`, async () => {
+        const seqs = await eventually(async () => {
+          const got = new Set((await traces()).map((t) => t.seq).filter((s) => s !== null && s >= SHUTDOWN_FIRST_SEQ));
+          return got.size === SHUTDOWN_N ? got : undefined;
+        }, 10_000).catch(async () => new Set((await traces()).map((t) => t.seq)));
+        expect(seqs.size).toBe(SHUTDOWN_N);
+      });
+    }
+
+    if (spec.signals.errors) {
+      it('captures the injected error with its type, message, frames and correlation', async () => {
+        const errors = await eventually(async () => {
+          const list = await stack.api<ErrorEvent[]>(`/api/errors?vendor=${spec.vendor}&run=${stack.runId}`);
+          return list.length > 0 ? list : undefined;
+        });
+        const fault = errors.find((e) => e.type === 'ConformanceFault');
+        expect(fault, JSON.stringify(errors.map((e) => [e.type, e.message]))).toBeDefined();
+        expect(fault!.message).toMatch(/conformance fault/);
+        expect(fault!.frames.length).toBeGreaterThan(0);
+        expect(fault!.seq).toBe(CONFORMANCE.failing);
+      });
+    }
+
+    if (spec.signals.logs) {
+      it('ships one log line per request, correlated by run and seq', async () => {
+        const logs = await eventually(async () => {
+          const list = await stack.api<LogLine[]>(`/api/logs?vendor=${spec.vendor}&run=${stack.runId}`);
+          const seqs = new Set(list.map((l) => l.seq));
+          return seqs.size >= 4 + SHUTDOWN_N ? list : undefined;
+        }, 10_000);
+        const home = logs.find((l) => l.seq === CONFORMANCE.home);
+        expect(home?.message).toBe('GET /api/activities/home 200');
+        const failing = logs.filter((l) => l.seq === CONFORMANCE.failing);
+        expect(failing.some((l) => /ConformanceFault/.test(l.message))).toBe(true);
+        for (let i = 0; i < SHUTDOWN_N; i++) {
+          expect(logs.some((l) => l.seq === SHUTDOWN_FIRST_SEQ + i), `log for seq ${SHUTDOWN_FIRST_SEQ + i}`).toBe(true);
+        }
+      });
+    }
+  });
+
+  for (const endpoints of ['refused', 'hanging'] as const) {
+    describe(`${spec.label ?? spec.observability} with the vendor endpoint ${endpoints}`, () => {
+      let stack: Stack;
+      beforeAll(async () => {
+        stack = await startStack({ observability: spec.observability, env: spec.env, endpoints });
+      }, 60_000);
+      afterAll(async () => {
+        await stack?.close();
+      });
+
+      it('keeps serving, never waits for the vendor, and shuts down cleanly', async () => {
+        const results = [];
+        for (let seq = 1; seq <= 10; seq++) results.push(await stack.request('GET', '/api/activities/home', seq));
+        results.push(
+          await stack.request('POST', `/api/activities/${SEEDED_UUID}/reply`, 11, { handle: 'ada', message: 'x' }),
+        );
+        expect(results.slice(0, 10).map((r) => r.status)).toEqual(Array(10).fill(200));
+        expect(results[10].status).toBe(500);
+        // Vendor timeouts are 10 s and more; a request that took 3 s waited on one.
+        expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(3000);
+        const exits = await stack.stop();
+        expect(exits.map((e) => e.code)).toEqual([0, 0]);
+      }, 60_000);
+    });
+  }
+}
