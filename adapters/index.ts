@@ -9,6 +9,11 @@ type Loader = () => Promise<AdapterFactory>;
 
 const LOADERS: Partial<Record<AdapterName, Loader>> = {
   none: async () => (await import('./none')).createNoneAdapter,
+  xray: async () => (await import('./xray')).createXrayAdapter,
+  rollbar: async () => (await import('./rollbar')).createRollbarAdapter,
+  sentry: async () => (await import('./sentry')).createSentryAdapter,
+  honeycomb: async () => (await import('./honeycomb')).createHoneycombAdapter,
+  cloudwatch: async () => (await import('./cloudwatch')).createCloudWatchAdapter,
 };
 
 /**

@@ -16,6 +16,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the local vendor sandbox (every vendor’s ingest protocol + UI on :4400)',
     run: async (argv) => (await import('./sandbox')).runSandboxCommand(argv),
   },
+  load: {
+    summary: 'send seeded traffic to the activities API (every request carries x-bakeoff-run / x-bakeoff-seq)',
+    run: async (argv) => (await import('./load')).runLoadCommand(argv),
+  },
+  compare: {
+    summary: 'run the same seeded workload under each vendor and write the report card',
+    run: async (argv) => (await import('./compare')).runCompareCommand(argv),
+  },
 };
 
 function usage(): string {

@@ -205,17 +205,13 @@ async function main() {
         for (const b of bodies) sink.accept('datadog', meta(b.length), spansToBatch(decode(b)));
       });
     }),
-    measure(
-      `X-Ray datagrams (${xray.length} segment docs, ${xraySpans} spans)`,
-      xrayBytes / xray.length,
-      () => {
-        for (const d of xray) {
-          const parsed = parseDatagram(d);
-          if (parsed.doc)
-            sink.accept('xray', meta(d.length), documentToBatch(parsed.doc, segmentContext(parsed.doc)));
-        }
-      },
-    ),
+    measure(`X-Ray segment datagrams (${xraySpans} spans in ${xray.length})`, xrayBytes / xray.length, () => {
+      for (const d of xray) {
+        const parsed = parseDatagram(d);
+        if (parsed.doc)
+          sink.accept('xray', meta(d.length), documentToBatch(parsed.doc, segmentContext(parsed.doc)));
+      }
+    }),
   ];
   const machine = { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length };
   if (asJson) {

@@ -3,7 +3,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const assets = ['config/scenarios', 'sandbox/ui', 'sandbox/proto'];
+const assets = ['config/scenarios', 'config/workloads', 'sandbox/ui', 'sandbox/proto'];
 for (const rel of assets) {
   const from = path.join(root, rel);
   if (!fs.existsSync(from)) continue;

@@ -146,9 +146,12 @@ write_env() {
     [COMPOSE_PROJECT_NAME]=bakeoff
     [COMPOSE_PROFILES]="$BAKEOFF_PROFILES"
     [PUBLISH_ADDRESS]=0.0.0.0
-    [AWS_REGION]="$AWS_REGION"
   )
-  if has_profile xray; then values[AWS_XRAY_DAEMON_ADDRESS]=xray:2000; fi
+  # AWS_REGION tells the AWS adapters to report to real AWS, so only the xray profile (or SSM) sets it.
+  if has_profile xray; then
+    values[AWS_REGION]=$AWS_REGION
+    values[AWS_XRAY_DAEMON_ADDRESS]=xray:2000
+  fi
   if has_profile datadog; then
     values[DD_AGENT_HOST]=datadog-agent
     values[DD_TRACE_AGENT_URL]=http://datadog-agent:8126

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { BakeoffError } from '../../config/errors';
 import { seedUsers } from '../../app/store/seed';
+import { BakeoffError } from '../../config/errors';
 
 /** The request kinds the activities API offers, in the order the mix is drawn from. */
 export const REQUEST_KINDS = ['home', 'user_feed', 'search', 'create', 'reply'] as const;
@@ -67,7 +67,9 @@ export function listWorkloads(): string[] {
 export function parseWorkload(input: unknown, source: string): Workload {
   const parsed = workloadSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new BakeoffError('BAKEOFF_ERR_INVALID_SCENARIO', `Invalid workload ${source}: ${problems}`);
   }
   const w = parsed.data;
@@ -98,7 +100,10 @@ export function loadWorkload(nameOrPath: string): Workload {
   try {
     raw = parseYaml(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new BakeoffError('BAKEOFF_ERR_INVALID_SCENARIO', `Invalid workload ${file}: ${(err as Error).message}`);
+    throw new BakeoffError(
+      'BAKEOFF_ERR_INVALID_SCENARIO',
+      `Invalid workload ${file}: ${(err as Error).message}`,
+    );
   }
   return parseWorkload(raw, file);
 }

@@ -129,18 +129,22 @@ export function cloudwatchRouter(
   state: CloudWatchState = new CloudWatchState(),
 ): express.Router {
   const router = express.Router();
-  // Only requests that name a CloudWatch Logs target are ours; anything else on `/` passes on.
-  const isLogsCall = (req: express.Request) => (req.get('x-amz-target') ?? '').startsWith(TARGET_PREFIX);
+  // Requests that name a CloudWatch Logs target, or speak AWS JSON without one, are ours (the latter get
+  // UnknownOperationException, as AWS answers); anything else on `/` passes on to the rest of the sandbox.
+  const isLogsCall = (req: express.Request) =>
+    (req.get('x-amz-target') ?? '').startsWith(TARGET_PREFIX) ||
+    (req.get('content-type') ?? '').startsWith('application/x-amz-json');
 
   router.post(
     '/',
     (req, _res, next) => next(isLogsCall(req) ? undefined : 'route'),
     express.raw({ type: () => true, limit: CLOUDWATCH_MAX_BODY }),
     (req, res) => {
-      const op = (req.get('x-amz-target') ?? '').slice(TARGET_PREFIX.length);
+      const target = req.get('x-amz-target') ?? '';
+      const op = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
       const operation = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
       if (!operation) {
-        sendError(res, 'UnknownOperationException', `Unknown operation: ${op || '(none)'}`);
+        sendError(res, 'UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target)'}`);
         return;
       }
       const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { type Spawned, spawnCli } from '../helpers/cli';
+import { type ServicePairProcess, startServicePair } from '../../harness/services';
 
 export const CONFORMANCE_SCENARIO = path.resolve(__dirname, '../fixtures/scenarios/conformance.yaml');
 /** A seeded activity: the failing reply needs a syntactically valid parent. */
@@ -129,15 +129,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   for (const name of REAL_VENDOR_VARS) if (!options.env?.[name]) env[name] = undefined;
 
-  const procs: Spawned[] = [];
-  const startRole = async (role: string, extra: Record<string, string> = {}) => {
-    const proc = spawnCli(['serve', '--role', role, '--quiet'], { ...env, ...extra });
-    procs.push(proc);
-    const [, url] = await proc.waitFor(/listening on (http:\/\/\S+)/, 30_000);
-    return url;
-  };
-  const usersUrl = await startRole('users');
-  const activitiesUrl = await startRole('activities', { USERS_URL: usersUrl });
+  let pair: ServicePairProcess;
+  try {
+    pair = await startServicePair(env);
+  } catch (error) {
+    for (const cleanup of cleanups) await cleanup();
+    throw error;
+  }
+  const activitiesUrl = pair.activities.url;
   const runId = `test-${process.pid}-${++runCounter}`;
 
   const stack: Stack = {
@@ -158,20 +157,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : null, ms: performance.now() - started };
     },
-    async stop() {
-      const exits = procs.map((p) => p.exited);
-      for (const p of [...procs].reverse()) p.child.kill('SIGTERM');
-      return Promise.all(exits);
-    },
+    stop: () => pair.stop(),
     async api(urlPath) {
       if (!sandbox) throw new Error('no sandbox in an outage stack');
       const res = await fetch(`${sandbox.url}${urlPath}`);
       if (!res.ok) throw new Error(`${urlPath} → ${res.status}: ${await res.text()}`);
-      return res.json();
+      return (await res.json()) as any;
     },
-    output: () => procs.map((p) => p.output()).join('\n'),
+    output: () => pair.output(),
     async close() {
-      for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      pair.kill();
       for (const cleanup of cleanups) await cleanup();
     },
   };

@@ -18,7 +18,7 @@ async function putChaos(body: unknown, headers: Record<string, string> = auth) {
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
 describe('admin chaos API', () => {

@@ -52,13 +52,13 @@ describe('bad input gets a 4xx JSON message and writes nothing', () => {
     const body = Buffer.concat([Buffer.from('{"handle":"ada","message":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/UTF-8/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/UTF-8/);
   });
 
   it('rejects a body that is not JSON', async () => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     expect(res.status).toBe(415);
-    expect((await res.json()).error).toMatch(/application\/json/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/application\/json/);
   });
 
   it('is still up and healthy after all of it', async () => {

@@ -34,15 +34,17 @@ describe('bakeoff serve lifecycle', () => {
       body: JSON.stringify({ handle: 'margaret', message: 'survives a restart' }),
     });
     expect(res.status).toBe(201);
-    const { uuid } = await res.json();
+    const { uuid } = (await res.json()) as { uuid: string };
     first.activities.proc.child.kill('SIGTERM');
     first.users.proc.child.kill('SIGTERM');
     expect((await first.activities.proc.exited).code).toBe(0);
     expect((await first.users.proc.exited).code).toBe(0);
 
     const second = await startPairCli(dataDir);
-    const feed = await (await fetch(`${second.activities.url}/api/activities/@margaret`)).json();
-    expect(feed.activities.map((a: { uuid: string }) => a.uuid)).toContain(uuid);
+    const feed = (await (await fetch(`${second.activities.url}/api/activities/@margaret`)).json()) as {
+      activities: Array<{ uuid: string }>;
+    };
+    expect(feed.activities.map((a) => a.uuid)).toContain(uuid);
     second.activities.proc.child.kill('SIGTERM');
     second.users.proc.child.kill('SIGTERM');
     await Promise.all([second.activities.proc.exited, second.users.proc.exited]);

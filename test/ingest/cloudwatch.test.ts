@@ -23,10 +23,15 @@ interface ApiLog {
 
 function runFixture(env: Record<string, string>): Promise<{ stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile('node', [FIXTURE], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`fixture failed: ${err.message}\n${stderr}`));
-      else resolve({ stderr });
-    });
+    execFile(
+      'node',
+      [FIXTURE],
+      { env: { ...process.env, ...env }, timeout: 30_000 },
+      (err, _stdout, stderr) => {
+        if (err) reject(new Error(`fixture failed: ${err.message}\n${stderr}`));
+        else resolve({ stderr });
+      },
+    );
   });
 }
 
@@ -77,8 +82,15 @@ describe('winston-cloudwatch 6.3 against the sandbox', () => {
       seq: 2,
       traceId: '11112222333344445555666677778888',
     });
-    expect(byMessage.get('store write failed')).toMatchObject({ level: 'error', seq: 3, traceId: '1234567890123' });
-    expect(byMessage.get('cache miss')).toMatchObject({ level: 'debug', traceId: '1-5759e988-bd862e3fe1be46a994272793' });
+    expect(byMessage.get('store write failed')).toMatchObject({
+      level: 'error',
+      seq: 3,
+      traceId: '1234567890123',
+    });
+    expect(byMessage.get('cache miss')).toMatchObject({
+      level: 'debug',
+      traceId: '1-5759e988-bd862e3fe1be46a994272793',
+    });
     expect(logs).toHaveLength(4);
   });
 
@@ -121,7 +133,10 @@ describe('CloudWatch Logs protocol answers', () => {
       logStreamName: 'missing',
       logEvents: [{ timestamp: Date.now(), message: 'x' }],
     });
-    expect(put.json).toEqual({ __type: 'ResourceNotFoundException', message: 'The specified log stream does not exist.' });
+    expect(put.json).toEqual({
+      __type: 'ResourceNotFoundException',
+      message: 'The specified log stream does not exist.',
+    });
   });
 
   it('accepts a sorted batch, returns a new token, and stores plain-text lines too', async () => {
@@ -145,10 +160,38 @@ describe('CloudWatch Logs protocol answers', () => {
   });
 
   it.each([
-    ['unsorted events', 'PutLogEvents', { logEvents: [{ timestamp: 2, message: 'b' }, { timestamp: 1, message: 'a' }] }, 'InvalidParameterException', /chronological/],
+    [
+      'unsorted events',
+      'PutLogEvents',
+      {
+        logEvents: [
+          { timestamp: 2, message: 'b' },
+          { timestamp: 1, message: 'a' },
+        ],
+      },
+      'InvalidParameterException',
+      /chronological/,
+    ],
     ['an empty batch', 'PutLogEvents', { logEvents: [] }, 'InvalidParameterException', /logEvents/],
-    ['a batch over 1 MiB', 'PutLogEvents', { logEvents: Array.from({ length: 5 }, (_, i) => ({ timestamp: Date.now() + i, message: 'x'.repeat(250_000) })) }, 'InvalidParameterException', /too large/],
-    ['a bad retention', 'PutRetentionPolicy', { retentionInDays: 2 }, 'InvalidParameterException', /retentionInDays/],
+    [
+      'a batch over 1 MiB',
+      'PutLogEvents',
+      {
+        logEvents: Array.from({ length: 5 }, (_, i) => ({
+          timestamp: Date.now() + i,
+          message: 'x'.repeat(250_000),
+        })),
+      },
+      'InvalidParameterException',
+      /too large/,
+    ],
+    [
+      'a bad retention',
+      'PutRetentionPolicy',
+      { retentionInDays: 2 },
+      'InvalidParameterException',
+      /retentionInDays/,
+    ],
     ['a bad limit', 'DescribeLogStreams', { limit: 0 }, 'InvalidParameterException', /limit/],
     ['an unknown operation', 'FrobnicateLogs', {}, 'UnknownOperationException', /FrobnicateLogs/],
     ['a body that is not JSON', 'DescribeLogGroups', '{nope', 'SerializationException', /not valid JSON/],
@@ -160,10 +203,23 @@ describe('CloudWatch Logs protocol answers', () => {
     expect(String(res.json.message)).toMatch(message);
   });
 
+  it('answers AWS JSON without a Logs target with UnknownOperationException', async () => {
+    const res = await call('DescribeLogGroups', {}, '');
+    expect(res).toMatchObject({ status: 400, json: { __type: 'UnknownOperationException' } });
+  });
+
   it('pages DescribeLogStreams with limit and nextToken, filtered by prefix', async () => {
-    for (const name of ['s2', 's3', 'other']) await call('CreateLogStream', { logGroupName: 'proto', logStreamName: name });
-    const first = await call('DescribeLogStreams', { logGroupName: 'proto', logStreamNamePrefix: 's', limit: 2 });
-    expect((first.json.logStreams as Array<{ logStreamName: string }>).map((s) => s.logStreamName)).toEqual(['s1', 's2']);
+    for (const name of ['s2', 's3', 'other'])
+      await call('CreateLogStream', { logGroupName: 'proto', logStreamName: name });
+    const first = await call('DescribeLogStreams', {
+      logGroupName: 'proto',
+      logStreamNamePrefix: 's',
+      limit: 2,
+    });
+    expect((first.json.logStreams as Array<{ logStreamName: string }>).map((s) => s.logStreamName)).toEqual([
+      's1',
+      's2',
+    ]);
     const next = await call('DescribeLogStreams', {
       logGroupName: 'proto',
       logStreamNamePrefix: 's',
@@ -172,7 +228,9 @@ describe('CloudWatch Logs protocol answers', () => {
     });
     expect(next.json).toMatchObject({ logStreams: [{ logStreamName: 's3' }] });
     expect(next.json.nextToken).toBeUndefined();
-    expect((await call('PutRetentionPolicy', { logGroupName: 'proto', retentionInDays: 7 })).status).toBe(200);
+    expect((await call('PutRetentionPolicy', { logGroupName: 'proto', retentionInDays: 7 })).status).toBe(
+      200,
+    );
     expect((await fetch(`${sandbox.url}/api/health`)).status).toBe(200);
   });
 });

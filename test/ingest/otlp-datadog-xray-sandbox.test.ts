@@ -88,7 +88,7 @@ describe('decoders inside startSandbox', () => {
     });
     const errors = await api<ErrorView[]>('/api/errors?vendor=datadog');
     expect(errors).toEqual(
-      expect.arrayContaining([expect.objectContaining({ type: 'RangeError', runId: null })]),
+      expect.arrayContaining([expect.objectContaining({ type: 'RangeError', traceId: ids.traceId })]),
     );
   });
 

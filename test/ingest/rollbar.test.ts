@@ -21,10 +21,15 @@ interface ApiError {
 
 function runFixture(env: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('node', [FIXTURE], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`fixture failed: ${err.message}\n${stderr}`));
-      else resolve();
-    });
+    execFile(
+      'node',
+      [FIXTURE],
+      { env: { ...process.env, ...env }, timeout: 30_000 },
+      (err, _stdout, stderr) => {
+        if (err) reject(new Error(`fixture failed: ${err.message}\n${stderr}`));
+        else resolve();
+      },
+    );
   });
 }
 
@@ -78,7 +83,11 @@ describe('rollbar 3.1 against the sandbox', () => {
 
 describe('Rollbar wire details', () => {
   const post = (body: string, headers: Record<string, string> = { 'x-rollbar-access-token': TOKEN }) =>
-    fetch(`${sandbox.url}/api/1/item/`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    fetch(`${sandbox.url}/api/1/item/`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
 
   it('answers like Rollbar and strips a body access_token', async () => {
     const item = {

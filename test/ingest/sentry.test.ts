@@ -19,10 +19,15 @@ interface FixtureIds {
 
 function runFixture(env: Record<string, string>): Promise<FixtureIds> {
   return new Promise((resolve, reject) => {
-    execFile('node', [FIXTURE], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`fixture failed: ${err.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as FixtureIds);
-    });
+    execFile(
+      'node',
+      [FIXTURE],
+      { env: { ...process.env, ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`fixture failed: ${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout) as FixtureIds);
+      },
+    );
   });
 }
 
@@ -74,10 +79,24 @@ describe.each(['stream', 'static'])('@sentry/node 11 in %s mode', (mode) => {
     const trace = await api<{ spans: ApiSpan[] }>(`/api/traces/sentry/${ids.traceId}`);
     const parent = trace.spans.find((s) => s.spanId === ids.parentId);
     const child = trace.spans.find((s) => s.spanId === ids.childId);
-    expect(parent).toMatchObject({ name: 'GET /activities', parentId: null, service: 'activities', kind: 'server' });
+    expect(parent).toMatchObject({
+      name: 'GET /activities',
+      parentId: null,
+      service: 'activities',
+      kind: 'server',
+    });
     expect(parent?.attributes).toMatchObject({ 'bakeoff.run_id': 'run-sentry', 'bakeoff.seq': 7 });
-    expect(child).toMatchObject({ name: 'store.listActivities', parentId: ids.parentId, service: 'activities' });
-    expect(child?.attributes).toMatchObject({ 'db.rows': 3, 'store.kind': 'sqljs', cached: false, 'sentry.op': 'db' });
+    expect(child).toMatchObject({
+      name: 'store.listActivities',
+      parentId: ids.parentId,
+      service: 'activities',
+    });
+    expect(child?.attributes).toMatchObject({
+      'db.rows': 3,
+      'store.kind': 'sqljs',
+      cached: false,
+      'sentry.op': 'db',
+    });
     expect(child?.status).toBe('ok');
     expect(child?.durationMs).toBeGreaterThan(0);
     // Which wire shape arrived proves the mode: streamed spans carry the lifecycle attribute.
@@ -137,7 +156,12 @@ describe('Sentry wire details', () => {
     ['item without type', `{}\n{"length":2}\n{}`, 400, /has no type/],
     ['length past the end', `{}\n{"type":"event","length":99}\n{}`, 400, /shorter than its length/],
     ['event that is not JSON', `{}\n{"type":"event"}\nnope`, 400, /payload is not JSON/],
-    ['span v2 without items', `{}\n{"type":"span","content_type":"application/vnd.sentry.items.span.v2+json"}\n{}`, 400, /no items/],
+    [
+      'span v2 without items',
+      `{}\n{"type":"span","content_type":"application/vnd.sentry.items.span.v2+json"}\n{}`,
+      400,
+      /no items/,
+    ],
   ])('answers 400 with a message for %s', async (_name, body, status, message) => {
     const res = await post(`/api/5/envelope/?sentry_key=${KEY}`, body);
     expect(res.status).toBe(status);
@@ -145,7 +169,9 @@ describe('Sentry wire details', () => {
   });
 
   it('refuses bad gzip, a missing key, and decompression bombs, and keeps serving', async () => {
-    const badGzip = await post(`/api/5/envelope/?sentry_key=${KEY}`, 'not gzip', { 'content-encoding': 'gzip' });
+    const badGzip = await post(`/api/5/envelope/?sentry_key=${KEY}`, 'not gzip', {
+      'content-encoding': 'gzip',
+    });
     expect(badGzip.status).toBe(400);
     const noKey = await post('/api/5/envelope/', '{}\n');
     expect(noKey.status).toBe(401);
@@ -160,7 +186,12 @@ describe('Sentry wire details', () => {
   it('accepts a legacy /store/ event with X-Sentry-Auth', async () => {
     const res = await post(
       '/api/5/store/',
-      JSON.stringify({ event_id: 'b'.repeat(32), message: 'plain message', level: 'warning', tags: { 'bakeoff.run_id': 'run-store' } }),
+      JSON.stringify({
+        event_id: 'b'.repeat(32),
+        message: 'plain message',
+        level: 'warning',
+        tags: { 'bakeoff.run_id': 'run-store' },
+      }),
       { 'x-sentry-auth': `Sentry sentry_version=7, sentry_key=${KEY}` },
     );
     expect(res.status).toBe(200);

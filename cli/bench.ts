@@ -1,0 +1,108 @@
+/**
+ * `bakeoff bench`: what each vendor's instrumentation costs in throughput, latency, CPU, memory and bytes on
+ * the wire, measured in one run against a `bare` Express app and our services with `OBSERVABILITY=none`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BakeoffError } from '../config/errors';
+import { ALL_ARMS } from '../harness/bench/arms';
+import { DEFAULT_SETTINGS, QUICK_SETTINGS, runBench } from '../harness/bench/run';
+import { formatTable } from '../harness/bench/table';
+import type { BenchReport } from '../harness/bench/types';
+
+const HELP = `Usage: bakeoff bench [options]
+
+Measures each vendor adapter's overhead: for every round, each arm runs on a fresh pair of service processes
+(chaos off) under the same autocannon route mix (a light search + the home feed), with vendor data sent to a
+drop-and-ack sandbox in its own process. Arms: bare (Express without our facade), none, and every vendor
+adapter in this build (missing ones are skipped with a reason).
+
+Options:
+  --quick               1 short round per arm (${QUICK_SETTINGS.durationS} s measured), for a smoke check
+  --rounds <n>          rounds; arms are interleaved, order rotated each round (default ${DEFAULT_SETTINGS.rounds})
+  --duration <s>        measured seconds of mixed load per arm and round (default ${DEFAULT_SETTINGS.durationS})
+  --warmup <s>          discarded warm-up seconds before it (default ${DEFAULT_SETTINGS.warmupS})
+  --light-duration <s>  seconds of light-route-only load after it (default ${DEFAULT_SETTINGS.lightDurationS})
+  --connections <n>     concurrent connections (default ${DEFAULT_SETTINGS.connections})
+  --arms <a,b,…>        subset of: ${ALL_ARMS.join(', ')}
+  --out <dir>           write <dir>/bench.json and <dir>/bench.png (+ bench.html)
+  --no-chart            with --out, skip the PNG (no Chromium needed)
+  -h, --help            show this help
+
+Output: a table on stdout; arms whose runs saw errors or non-2xx answers are marked invalid.
+`;
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new BakeoffError('BAKEOFF_ERR_USAGE', `--${name} must be a positive integer, got "${value}"`);
+  }
+  return n;
+}
+
+export async function runBenchCommand(argv: string[]): Promise<BenchReport | undefined> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'light-duration': { type: 'string' },
+      connections: { type: 'string' },
+      arms: { type: 'string' },
+      out: { type: 'string' },
+      'no-chart': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return undefined;
+  }
+  const base = values.quick ? QUICK_SETTINGS : DEFAULT_SETTINGS;
+  const arms = values.arms
+    ?.split(',')
+    .map((a) => a.trim().toLowerCase())
+    .filter(Boolean);
+  const unknown = arms?.filter((a) => !ALL_ARMS.includes(a)) ?? [];
+  if (unknown.length > 0) {
+    throw new BakeoffError(
+      'BAKEOFF_ERR_USAGE',
+      `--arms: unknown ${unknown.join(', ')}; arms are ${ALL_ARMS.join(', ')}`,
+    );
+  }
+  const report = await runBench({
+    rounds: positive('rounds', values.rounds, base.rounds),
+    durationS: positive('duration', values.duration, base.durationS),
+    warmupS: positive('warmup', values.warmup, base.warmupS),
+    lightDurationS: positive('light-duration', values['light-duration'], base.lightDurationS),
+    connections: positive('connections', values.connections, base.connections),
+    arms,
+    command: ['bakeoff', 'bench', ...argv].join(' '),
+  });
+  process.stdout.write(formatTable(report));
+  if (values.out) {
+    const dir = path.resolve(values.out);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`bench: wrote ${path.join(dir, 'bench.json')}\n`);
+    if (!values['no-chart']) {
+      const { renderChartPng, writeChartHtml } = await import('../harness/bench/chart');
+      writeChartHtml(report, path.join(dir, 'bench.html'));
+      try {
+        await renderChartPng(report, path.join(dir, 'bench.png'));
+        process.stdout.write(`bench: wrote ${path.join(dir, 'bench.png')}\n`);
+      } catch (error) {
+        // The figures are the product; a missing browser only costs the picture.
+        process.stderr.write(
+          `bench: no PNG (${(error as Error).message.split('\n')[0]}); bench.html has the chart\n`,
+        );
+      }
+    }
+  }
+  if (report.arms.some((a) => !a.valid)) process.exitCode = 1;
+  return report;
+}

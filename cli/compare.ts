@@ -1,0 +1,137 @@
+/** `bakeoff compare`: run the same seeded workload under each vendor and write the report card. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseAdapterList } from '../config/env';
+import { BakeoffError } from '../config/errors';
+import { writeReport } from '../harness/compare/report';
+import { type CompareProgress, DEFAULT_VENDORS, runCompare } from '../harness/compare/run';
+import { takeScreenshots } from '../harness/compare/screenshots';
+import { writeupMarkdown } from '../harness/compare/writeup';
+import { collectVendor } from '../harness/compare/collect';
+
+const HELP = `Usage: bakeoff compare [options]
+
+Runs the same seeded workload under each vendor (one at a time, each in its own service processes, all
+reporting to one vendor sandbox) and writes report.json, report.md, report.html and writeup.md.
+
+Options:
+  --vendors <list>      comma list (default: ${DEFAULT_VENDORS.join(',')})
+  --requests <n>        requests per vendor (default 200)
+  --seed <n>            seed for the workload and the injected chaos (default 42)
+  --scenario <name>     workload mix from config/workloads, or a path (default mixed)
+  --chaos <name>        chaos scenario from config/scenarios, or a path (default compare)
+  --concurrency <n>     requests in flight (default 4)
+  --out <dir>           where to write the report (default reports/<run id>)
+  --run <id>            run id sent as x-bakeoff-run (default compare-<timestamp>)
+  --sandbox <url>       use a running sandbox instead of starting one
+  --screenshots         also save PNGs of the sandbox UI (needs Debian's chromium)
+  -h, --help            show this help
+`;
+
+function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new BakeoffError('BAKEOFF_ERR_USAGE', `${flag} must be a whole number ≥ 1`);
+  return n;
+}
+
+function progressPrinter() {
+  let lastLoadLine = 0;
+  return (event: CompareProgress) => {
+    if (event.type === 'vendor-start') {
+      process.stderr.write(`[${event.index + 1}/${event.total}] ${event.vendor}: starting services\n`);
+    } else if (event.type === 'load' && Date.now() - lastLoadLine > 2000) {
+      lastLoadLine = Date.now();
+      process.stderr.write(`    ${event.vendor}: ${event.done}/${event.total} requests, ${event.rps} req/s, ${event.errors} errors\n`);
+    } else if (event.type === 'vendor-done') {
+      const m = event.metrics;
+      process.stderr.write(
+        `    ${event.vendor}: delivered ${m.delivered}/${m.expected}, errors ${m.errorsCaptured}/${m.errorsInjected}, ` +
+          `${m.bytesPerRequest} B/request, p50 ${m.latencyMsP50} ms (${(event.wallMs / 1000).toFixed(1)} s)\n`,
+      );
+    }
+  };
+}
+
+export async function runCompareCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      vendors: { type: 'string' },
+      requests: { type: 'string' },
+      seed: { type: 'string' },
+      scenario: { type: 'string' },
+      chaos: { type: 'string' },
+      concurrency: { type: 'string' },
+      out: { type: 'string' },
+      run: { type: 'string' },
+      sandbox: { type: 'string' },
+      screenshots: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const vendors = values.vendors ? parseAdapterList(values.vendors) : [...DEFAULT_VENDORS];
+  const seed = Number(values.seed ?? 42);
+  if (!Number.isInteger(seed)) throw new BakeoffError('BAKEOFF_ERR_USAGE', '--seed must be a whole number');
+  const result = await runCompare({
+    vendors,
+    requests: positiveInt('--requests', values.requests, 200),
+    seed,
+    workload: values.scenario ?? 'mixed',
+    chaos: values.chaos ?? 'compare',
+    concurrency: positiveInt('--concurrency', values.concurrency, 4),
+    runId: values.run,
+    sandboxUrl: values.sandbox,
+    keepSandbox: values.screenshots,
+    onProgress: progressPrinter(),
+  });
+  const dir = path.resolve(values.out ?? path.join('reports', result.runId));
+  mkdirSync(dir, { recursive: true });
+  let screenshots: Awaited<ReturnType<typeof takeScreenshots>> = [];
+  try {
+    if (values.screenshots) screenshots = await screenshotsFor(result, dir);
+    // Everything the sandbox holds, so the run can be reopened later: `bakeoff sandbox` + POST /api/import.
+    const exported = await fetch(`${result.sandboxUrl}/api/export`);
+    if (exported.ok) writeFileSync(path.join(dir, 'sandbox.ndjson'), Buffer.from(await exported.arrayBuffer()));
+  } finally {
+    await result.closeSandbox?.();
+  }
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const command = `bakeoff compare ${argv.join(' ')}`.trim();
+  const files = writeReport(dir, { result, command, machine, screenshots });
+  writeFileSync(path.join(dir, 'writeup.md'), writeupMarkdown(result, screenshots));
+  process.stderr.write(`\nwall time ${(result.wallMs / 1000).toFixed(1)} s\nreport: ${files.md}\n        ${files.html}\n        ${files.json}\nwrite-up: ${path.join(dir, 'writeup.md')}\n`);
+}
+
+/** The side-by-side view of the first create with injected latency that every tracing vendor recorded. */
+async function screenshotsFor(result: Awaited<ReturnType<typeof runCompare>>, dir: string) {
+  const tracing = Object.entries(result.vendors)
+    .filter(([, m]) => m.signals.includes('traces'))
+    .map(([v]) => v);
+  const byVendor = new Map<string, Map<number, string>>();
+  for (const vendor of tracing) {
+    const haul = await collectVendor(result.sandboxUrl, vendor as never, result.runId, { since: 0, until: Date.now() });
+    const seqs = new Map<number, string>();
+    for (const t of haul.traces) {
+      if (t.seq !== null && t.spans.some((s) => s.name === 'chaos.latency' && s.service === 'activities')) {
+        seqs.set(t.seq, t.traceId);
+      }
+    }
+    byVendor.set(vendor, seqs);
+  }
+  const candidates = [...(byVendor.values().next().value?.keys() ?? [])].sort((a, b) => a - b);
+  const seq = candidates.find((s) => [...byVendor.values()].every((m) => m.has(s))) ?? candidates[0] ?? 1;
+  return takeScreenshots({
+    sandboxUrl: result.sandboxUrl,
+    runId: result.runId,
+    seq,
+    waterfalls: tracing.filter((v) => byVendor.get(v)?.has(seq)).map((v) => ({ vendor: v, traceId: byVendor.get(v)!.get(seq)! })),
+    dir,
+  });
+}

@@ -1,0 +1,224 @@
+/**
+ * The overhead bench: for each round, every arm in turn (the order rotates each round, so no arm always runs
+ * first or last), each on a fresh pair of service processes: warm-up (discarded), the measured mixed-route
+ * phase, then a light-route-only phase. Load comes from autocannon in its own process, vendor data goes to a
+ * drop-and-ack sandbox in its own process, and the services run pinned to their own core where possible.
+ */
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DropAckCounts } from '../../sandbox/drop-ack';
+import { type SkippedArm, selectArms } from './arms';
+import type { DropAckInfo } from './drop-ack-child';
+import { IpcChild } from './ipc-child';
+import type { LoadOptions, LoadRequest, LoadSummary } from './load-child';
+import { distFile } from './paths';
+import { type PinningPlan, planPinning } from './pinning';
+import { cpuMs, peakRssMb, sumOf } from './proc-stats';
+import { startServerPair } from './servers';
+import { summarizeArm, withRatios } from './summary';
+import type { BenchReport, BenchSettings, RoundSample } from './types';
+
+/**
+ * The light read: a search that matches nothing, so the route does one store query and no users-service call.
+ * The home feed: a store query plus the batch call to the users service (a trace that crosses processes).
+ */
+export const LIGHT_ROUTE: LoadRequest = {
+  method: 'GET',
+  path: '/api/activities/search?term=zz-bench-no-match',
+};
+export const HOME_ROUTE: LoadRequest = { method: 'GET', path: '/api/activities/home' };
+const MIX: LoadRequest[] = [LIGHT_ROUTE, HOME_ROUTE];
+
+export const DEFAULT_SETTINGS: BenchSettings = {
+  rounds: 3,
+  durationS: 10,
+  warmupS: 3,
+  lightDurationS: 5,
+  connections: 10,
+};
+
+export const QUICK_SETTINGS: BenchSettings = {
+  rounds: 1,
+  durationS: 3,
+  warmupS: 1,
+  lightDurationS: 2,
+  connections: 10,
+};
+
+export interface BenchOptions extends BenchSettings {
+  /** Arms to run (default: bare, none and every vendor in the registry). */
+  arms?: string[];
+  /** The command line recorded in the report. */
+  command: string;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Override the core plan (tests). */
+  pinning?: PinningPlan;
+}
+
+export function machineInfo(loadAtStart: number): BenchReport['machine'] {
+  const cpus = os.cpus();
+  return {
+    loadAverage: { start: loadAtStart, end: os.loadavg()[0] },
+    cpus: cpus.length,
+    model: cpus[0]?.model ?? 'unknown',
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+  };
+}
+
+const totals = (counts: DropAckCounts) => {
+  let bytes = 0;
+  let payloads = 0;
+  for (const c of Object.values(counts)) {
+    bytes += c.bytes;
+    payloads += c.payloads;
+  }
+  return { bytes, payloads };
+};
+
+function loadProblems(phase: string, s: LoadSummary): string[] {
+  const problems: string[] = [];
+  if (s.errors > 0) problems.push(`${phase}: ${s.errors} connection errors (${s.timeouts} timeouts)`);
+  if (s.non2xx > 0) problems.push(`${phase}: ${s.non2xx} non-2xx answers`);
+  if (s.requests === 0) problems.push(`${phase}: no request completed`);
+  return problems;
+}
+
+interface Helpers {
+  load: IpcChild;
+  sandbox: IpcChild;
+  sandboxInfo: DropAckInfo;
+  pinning: PinningPlan;
+  settings: BenchSettings;
+}
+
+/** One arm, one round, on a fresh server pair. */
+async function measureArm(arm: string, round: number, h: Helpers): Promise<RoundSample> {
+  await h.sandbox.request('reset');
+  const pair = await startServerPair(arm, h.sandboxInfo, h.pinning.server);
+  const load = (requests: LoadRequest[], durationS: number) =>
+    h.load.request<LoadSummary>('run', {
+      options: {
+        url: pair.activitiesUrl,
+        connections: h.settings.connections,
+        durationS,
+        requests,
+        headers: { 'x-bakeoff-run': `bench-${arm}-${round}` },
+      } satisfies LoadOptions,
+    });
+  let stopped = false;
+  try {
+    const warm = await load(MIX, h.settings.warmupS);
+    const cpuBefore = sumOf(pair.pids, cpuMs);
+    const mix = await load(MIX, h.settings.durationS);
+    const cpuAfter = sumOf(pair.pids, cpuMs);
+    const light = await load([LIGHT_ROUTE], h.settings.lightDurationS);
+    const rssMb = sumOf(pair.pids, peakRssMb);
+    // Stopping drains and flushes every adapter, so the byte counts include what was still buffered.
+    const stop = await pair.stop();
+    stopped = true;
+    await sleep(200); // the last UDP datagrams and acked bodies land in the sandbox's counters
+    const counts = await h.sandbox.request<DropAckCounts>('counts');
+    const { bytes, payloads } = totals(counts);
+    const problems = [...loadProblems('mixed', mix), ...loadProblems('light', light)];
+    if (warm.errors > 0 || warm.non2xx > 0)
+      problems.push(`warm-up: ${warm.errors} errors, ${warm.non2xx} non-2xx`);
+    if (!stop.clean) problems.push(`shutdown: ${stop.detail}`);
+    if (counts.unmatched)
+      problems.push(`${counts.unmatched.payloads} payloads to routes the drop-ack sandbox lacks`);
+    return {
+      round,
+      rps: mix.rps,
+      requests: mix.requests,
+      p50Ms: mix.p50Ms,
+      p97_5Ms: mix.p97_5Ms,
+      p99Ms: mix.p99Ms,
+      lightRps: light.rps,
+      cpuMsPerRequest:
+        cpuBefore !== null && cpuAfter !== null && mix.requests > 0
+          ? (cpuAfter - cpuBefore) / mix.requests
+          : null,
+      rssMb,
+      servedRequests: warm.requests + mix.requests + light.requests,
+      vendorBytes: bytes,
+      vendorPayloads: payloads,
+      byVendor: counts,
+      problems,
+    };
+  } finally {
+    if (!stopped) await pair.stop(5000);
+  }
+}
+
+/** Runs every arm for `rounds` rounds and returns the report (nothing is written here). */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const settings: BenchSettings = {
+    rounds: options.rounds,
+    durationS: options.durationS,
+    warmupS: options.warmupS,
+    lightDurationS: options.lightDurationS,
+    connections: options.connections,
+  };
+  const { arms, skipped } = selectArms(options.arms);
+  for (const skip of skipped) log(`bench: skipping ${skip.name}: ${skip.reason}`);
+  if (arms.length === 0) throw new Error('no arm to run');
+  const pinning = options.pinning ?? planPinning();
+  log(`bench: ${arms.join(', ')} × ${settings.rounds} round(s); ${pinning.description}`);
+
+  const startedAt = new Date().toISOString();
+  const loadAtStart = os.loadavg()[0];
+  if (loadAtStart > os.availableParallelism() / 2) {
+    log(
+      `bench: warning: load average ${loadAtStart.toFixed(1)} — other work on this machine will skew the figures`,
+    );
+  }
+  const { child: sandbox, info: sandboxInfo } = await IpcChild.start<DropAckInfo>(
+    'drop-ack sandbox',
+    distFile('harness/bench/drop-ack-child.js'),
+    pinning.sandbox,
+  );
+  let load: IpcChild | undefined;
+  const samples = new Map<string, RoundSample[]>(arms.map((a) => [a, []]));
+  const failures = new Map<string, string[]>(arms.map((a) => [a, []]));
+  try {
+    load = (await IpcChild.start('load generator', distFile('harness/bench/load-child.js'), pinning.load))
+      .child;
+    const helpers: Helpers = { load, sandbox, sandboxInfo, pinning, settings };
+    for (let round = 1; round <= settings.rounds; round++) {
+      // Rotate the order each round so drift (thermal, noisy neighbours) spreads over every arm.
+      const order = arms.map((_, i) => arms[(i + round - 1) % arms.length]);
+      for (const arm of order) {
+        try {
+          const sample = await measureArm(arm, round, helpers);
+          samples.get(arm)?.push(sample);
+          log(
+            `bench: round ${round}/${settings.rounds} ${arm}: ${sample.rps.toFixed(0)} req/s mixed, ` +
+              `${sample.lightRps.toFixed(0)} light, ${(sample.vendorBytes / sample.servedRequests).toFixed(0)} B/req` +
+              (sample.problems.length ? ` — ${sample.problems.join('; ')}` : ''),
+          );
+        } catch (error) {
+          const reason = `round ${round}: ${(error as Error).message.split('\n')[0]}`;
+          failures.get(arm)?.push(reason);
+          log(`bench: ${arm} failed: ${(error as Error).message}`);
+        }
+      }
+    }
+  } finally {
+    await Promise.all([load?.stop(), sandbox.stop()]);
+  }
+
+  const results = withRatios(
+    arms.map((arm) => summarizeArm(arm, samples.get(arm) ?? [], failures.get(arm) ?? [])),
+  );
+  return {
+    machine: machineInfo(loadAtStart),
+    command: options.command,
+    startedAt,
+    settings: { ...settings, pinning, routes: { light: LIGHT_ROUTE.path, mix: MIX.map((r) => r.path) } },
+    skipped: skipped satisfies SkippedArm[],
+    arms: results,
+  };
+}

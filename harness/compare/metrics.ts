@@ -1,0 +1,184 @@
+/**
+ * The report card's figures for one vendor, computed only from what the sandbox received and what the load
+ * generator saw — never assumed from what an SDK is supposed to do.
+ */
+import type { Signal } from '../../adapters/types';
+import type { VendorHaul } from './collect';
+import { percentile, round } from './percentile';
+
+/** One request as the load generator saw it, with what chaos told the client it injected. */
+export interface SentRequest {
+  seq: number;
+  route: string;
+  status: number | string;
+  endMs: number;
+  latencyMs: number;
+  /** The `x-bakeoff-chaos` header: `rule=…;delay_ms=…;fault=…`. */
+  chaos: string | null;
+}
+
+/** The facade's keys the report looks for, and the vendor-native spellings it accepts for them. */
+export const FACADE_KEYS = [
+  'bakeoff.run_id',
+  'bakeoff.seq',
+  'app.user_handle',
+  'app.result_length',
+  'app.now',
+  'chaos.delay_ms',
+  'chaos.rule',
+  'chaos.fault',
+  'db.statement',
+  'db.system',
+] as const;
+
+export interface VendorMetrics {
+  signals: Signal[];
+  expected: number;
+  delivered: number;
+  spansPerRequest: number | null;
+  /** Share of delivered traces that include the users service's spans (0–1). */
+  crossServiceLinked: number | null;
+  /** Facade key → the name it arrived under (`bag:key`), or null when it was lost. */
+  attributesKept: Record<string, string | null>;
+  errorsInjected: number;
+  errorsCaptured: number;
+  /** Captured errors that carry stack frames / link to a trace. */
+  errorsWithFrames: number;
+  errorsLinkedToTrace: number;
+  logLines: number;
+  timingErrorMsP50: number | null;
+  timingErrorMsP99: number | null;
+  bytesPerRequest: number;
+  payloadsPerRequest: number;
+  timeToVisibleMsP50: number | null;
+  latencyMsP50: number | null;
+  latencyMsP99: number | null;
+  propagationHeaders: string[];
+}
+
+export function injectedFault(request: SentRequest): boolean {
+  return /(^|;)fault=/.test(request.chaos ?? '') || Number(request.status) >= 500;
+}
+
+function findKey(bags: Array<[string, Record<string, unknown> | undefined]>, key: string): string | null {
+  const variants = [key, key.replace(/[^A-Za-z0-9_]/g, '_'), `metadata.${key}`];
+  for (const [bagName, bag] of bags) {
+    if (!bag) continue;
+    for (const v of variants) if (v in bag) return `${bagName}:${v}`;
+  }
+  return null;
+}
+
+export function computeMetrics(input: {
+  signals: readonly Signal[];
+  haul: VendorHaul;
+  sent: readonly SentRequest[];
+  propagationHeaders: string[];
+}): VendorMetrics {
+  const { haul, sent, signals } = input;
+  const requests = sent.length;
+  const bySeq = new Map(sent.map((r) => [r.seq, r]));
+  const errorsInjected = sent.filter(injectedFault).length;
+
+  // Traces: one per request, rooted in the activities service.
+  const rootTraces = haul.traces.filter((t) => t.seq !== null && bySeq.has(t.seq));
+  const tracedSeqs = new Set(rootTraces.map((t) => t.seq));
+  const spans = rootTraces.flatMap((t) => t.spans);
+  const linked = rootTraces.filter((t) => t.services.includes('users')).length;
+
+  // Timing fidelity: how far each recorded chaos.latency span is from the delay actually injected.
+  const timingErrors: number[] = [];
+  for (const span of spans) {
+    if (span.name !== 'chaos.latency') continue;
+    const injected = Number(span.attributes['chaos.delay_ms'] ?? span.attributes.chaos_delay_ms);
+    if (Number.isFinite(injected)) timingErrors.push(span.durationMs - injected);
+  }
+
+  // Errors: distinct requests of this run with an error event.
+  const errorSeqs = new Set(haul.errors.map((e) => e.seq).filter((s) => s !== null && bySeq.has(s)));
+  const errorLogSeqs = new Set(
+    haul.logs.filter((l) => l.level === 'error' && l.seq !== null && bySeq.has(l.seq)).map((l) => l.seq),
+  );
+  const errorsCaptured = signals.includes('errors') ? errorSeqs.size : errorLogSeqs.size;
+
+  const logSeqs = new Set(haul.logs.map((l) => l.seq).filter((s) => s !== null && bySeq.has(s)));
+
+  // What arrived under which name: spans for tracers, error events, then log lines.
+  const bags: Array<[string, Record<string, unknown> | undefined]> = [];
+  for (const span of spans) {
+    for (const [name, bag] of Object.entries(span.native ?? {})) bags.push([name, bag]);
+    bags.push(['attributes', span.attributes]);
+  }
+  for (const e of haul.errors) bags.push(['error', e.attributes]);
+  for (const l of haul.logs) bags.push(['log', l.attributes]);
+  const attributesKept: Record<string, string | null> = {};
+  for (const key of FACADE_KEYS) attributesKept[key] = findKey(bags, key);
+
+  const visible = rootTraces
+    .map((t) => {
+      const req = bySeq.get(t.seq!);
+      return req ? t.receivedAt - req.endMs : null;
+    })
+    .filter((v): v is number => v !== null);
+
+  const latencies = sent.map((r) => r.latencyMs);
+  const bytes = haul.payloads.reduce((sum, p) => sum + p.bytes, 0);
+  let expected = requests;
+  let delivered = tracedSeqs.size;
+  if (!signals.includes('traces')) {
+    if (signals.includes('logs')) delivered = logSeqs.size;
+    else if (signals.includes('errors')) {
+      expected = errorsInjected;
+      delivered = errorsCaptured;
+    } else {
+      expected = 0;
+      delivered = 0;
+    }
+  }
+  const capturedErrors = haul.errors.filter((e) => e.seq !== null && bySeq.has(e.seq));
+  return {
+    signals: [...signals],
+    expected,
+    delivered,
+    spansPerRequest: rootTraces.length > 0 ? round(spans.length / rootTraces.length) : null,
+    crossServiceLinked: rootTraces.length > 0 ? round(linked / rootTraces.length, 3) : null,
+    attributesKept,
+    errorsInjected,
+    errorsCaptured,
+    errorsWithFrames: capturedErrors.filter((e) => e.frames.length > 0).length,
+    errorsLinkedToTrace: capturedErrors.filter((e) => e.traceId).length,
+    logLines: haul.logs.length,
+    timingErrorMsP50: round(percentile(timingErrors, 50)),
+    timingErrorMsP99: round(percentile(timingErrors, 99)),
+    bytesPerRequest: requests > 0 ? Math.round(bytes / requests) : 0,
+    payloadsPerRequest: requests > 0 ? (round(haul.payloads.length / requests, 3) ?? 0) : 0,
+    timeToVisibleMsP50: round(percentile(visible, 50), 0),
+    latencyMsP50: round(percentile(latencies, 50)),
+    latencyMsP99: round(percentile(latencies, 99)),
+    propagationHeaders: input.propagationHeaders,
+  };
+}
+
+/** "captures X, misses Y" for the verdict table. */
+export function verdict(m: VendorMetrics): { captures: string[]; misses: string[] } {
+  const captures: string[] = [];
+  const misses: string[] = [];
+  const note = (ok: boolean, what: string) => (ok ? captures : misses).push(what);
+  if (m.signals.includes('traces')) {
+    note(m.delivered === m.expected, `${m.delivered}/${m.expected} traces`);
+    note((m.crossServiceLinked ?? 0) >= 0.99, 'cross-service traces');
+    if (m.timingErrorMsP50 !== null) note(Math.abs(m.timingErrorMsP50) <= 2, 'injected latency to ±2 ms');
+  }
+  if (m.signals.includes('errors') || m.signals.includes('logs')) {
+    if (m.errorsInjected > 0)
+      note(m.errorsCaptured >= m.errorsInjected, `${m.errorsCaptured}/${m.errorsInjected} errors`);
+  }
+  if (m.signals.includes('logs'))
+    note(m.delivered === m.expected, `${m.delivered}/${m.expected} request logs`);
+  const lost = Object.entries(m.attributesKept)
+    .filter(([, v]) => v === null)
+    .map(([k]) => k);
+  if (m.signals.length > 0 && lost.length > 0) misses.push(`attributes ${lost.join(', ')}`);
+  if (m.signals.length === 0) captures.push('nothing (baseline)');
+  return { captures, misses };
+}

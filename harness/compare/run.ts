@@ -1,0 +1,190 @@
+/**
+ * `bakeoff compare`: the same seeded workload under each vendor, one vendor at a time, each in its own pair of
+ * service processes pointed at one sandbox; then everything each vendor delivered is read back and scored.
+ *
+ * Vendors run one after another (never sharing a process or the machine's cores), so each one's latency and
+ * wire cost are its own. All vendors share one run id: the sandbox's side-by-side view lines them up by seq.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ADAPTER_SIGNALS, sandboxVendorOf } from '../../adapters/signals';
+import type { AdapterName } from '../../adapters/types';
+import { startSandbox } from '../../sandbox/server';
+import { defaultRunId, runLoad } from '../load/runner';
+import { startServicePair } from '../services';
+import { collectVendor, waitForQuiet } from './collect';
+import { startHeaderRecorder } from './header-recorder';
+import { computeMetrics, type SentRequest, type VendorMetrics } from './metrics';
+
+export const DEFAULT_VENDORS: readonly AdapterName[] = [
+  'none',
+  'honeycomb',
+  'xray',
+  'sentry',
+  'rollbar',
+  'datadog',
+  'cloudwatch',
+];
+
+/** Vendor credentials in the caller's shell must not send a comparison's data to a real account. */
+const REAL_VENDOR_VARS = [
+  'HONEYCOMB_API_KEY',
+  'SENTRY_DSN',
+  'ROLLBAR_ACCESS_TOKEN',
+  'DD_API_KEY',
+  'DD_AGENT_HOST',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+];
+
+export interface CompareOptions {
+  vendors: readonly AdapterName[];
+  requests: number;
+  seed: number;
+  /** Workload mix (config/workloads). */
+  workload: string;
+  /** Chaos scenario (config/scenarios). */
+  chaos: string;
+  concurrency: number;
+  runId?: string;
+  /** Use a running sandbox instead of starting one (its X-Ray and Datadog ports are assumed to be 2000/8126). */
+  sandboxUrl?: string;
+  /** Keep the sandbox started here running afterwards (for screenshots); the caller closes it. */
+  keepSandbox?: boolean;
+  onProgress?: (event: CompareProgress) => void;
+}
+
+export type CompareProgress =
+  | { type: 'vendor-start'; vendor: AdapterName; index: number; total: number }
+  | { type: 'load'; vendor: AdapterName; done: number; total: number; rps: number; errors: number }
+  | { type: 'vendor-done'; vendor: AdapterName; metrics: VendorMetrics; wallMs: number };
+
+export interface CompareResult {
+  runId: string;
+  seed: number;
+  scenario: string;
+  workload: string;
+  requests: number;
+  startedAt: string;
+  wallMs: number;
+  sandboxUrl: string;
+  vendors: Record<string, VendorMetrics>;
+  /** Every request each vendor's run sent, as the load generator saw it (not part of report.json). */
+  sent: Record<string, SentRequest[]>;
+  /** Present when the sandbox was started here and `keepSandbox` asked to keep it. */
+  closeSandbox?: () => Promise<void>;
+}
+
+export async function runCompare(options: CompareOptions): Promise<CompareResult> {
+  const started = Date.now();
+  const runId = options.runId ?? defaultRunId('compare');
+  const sandbox = options.sandboxUrl
+    ? undefined
+    : await startSandbox({ port: 0, otlpPort: 0, datadogPort: 0, xrayPort: 0 });
+  const sandboxUrl = sandbox?.url ?? options.sandboxUrl!.replace(/\/+$/, '');
+  const sandboxHost = new URL(sandboxUrl).hostname;
+  const vendorEnv = {
+    BAKEOFF_SANDBOX: sandboxUrl,
+    AWS_XRAY_DAEMON_ADDRESS: sandbox?.xrayAddress ?? `${sandboxHost}:2000`,
+    DD_TRACE_AGENT_URL: sandbox?.datadogUrl ?? `http://${sandboxHost}:8126`,
+  };
+  let usersTarget = '';
+  const recorder = await startHeaderRecorder(() => usersTarget);
+  const vendors: Record<string, VendorMetrics> = {};
+  const sentBy: Record<string, SentRequest[]> = {};
+  try {
+    for (const [index, vendor] of options.vendors.entries()) {
+      const vendorStarted = Date.now();
+      options.onProgress?.({ type: 'vendor-start', vendor, index, total: options.vendors.length });
+      const dataDir = mkdtempSync(path.join(tmpdir(), `bakeoff-compare-${vendor}-`));
+      const env: Record<string, string | undefined> = {
+        OBSERVABILITY: vendor,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        USERS_PORT: '0',
+        CHAOS: options.chaos,
+        CHAOS_SEED: String(options.seed),
+        ...vendorEnv,
+      };
+      for (const name of REAL_VENDOR_VARS) env[name] = undefined;
+      recorder.reset();
+      const since = Date.now();
+      const pair = await startServicePair(env, {
+        usersUrlFor: (url) => {
+          usersTarget = url;
+          return recorder.url;
+        },
+      });
+      const sent: SentRequest[] = [];
+      sentBy[vendor] = sent;
+      try {
+        await runLoad({
+          target: pair.activities.url,
+          requests: options.requests,
+          seed: options.seed,
+          scenario: options.workload,
+          concurrency: options.concurrency,
+          runId,
+          onRequest: (r) =>
+            sent.push({
+              seq: r.seq,
+              route: r.route,
+              status: r.status,
+              endMs: r.endMs,
+              latencyMs: r.endMs - r.startMs,
+              chaos: r.chaos ?? null,
+            }),
+          onProgress: (p) =>
+            options.onProgress?.({
+              type: 'load',
+              vendor,
+              done: p.done,
+              total: options.requests,
+              rps: p.rps,
+              errors: p.errors,
+            }),
+        });
+      } finally {
+        const exits = await pair.stop();
+        if (exits.some((e) => e.code !== 0)) {
+          process.stderr.write(
+            `[compare] ${vendor}: a service exited with ${JSON.stringify(exits)}\n${pair.output()}\n`,
+          );
+        }
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+      const sandboxVendor = sandboxVendorOf(vendor);
+      const signals = ADAPTER_SIGNALS[vendor];
+      let metrics: VendorMetrics;
+      if (sandboxVendor) {
+        await waitForQuiet(sandboxUrl, sandboxVendor);
+        const haul = await collectVendor(sandboxUrl, sandboxVendor, runId, { since, until: Date.now() });
+        metrics = computeMetrics({ signals, haul, sent, propagationHeaders: recorder.seen() });
+      } else {
+        const empty = { traces: [], errors: [], logs: [], payloads: [] };
+        metrics = computeMetrics({ signals, haul: empty, sent, propagationHeaders: recorder.seen() });
+      }
+      vendors[vendor] = metrics;
+      options.onProgress?.({ type: 'vendor-done', vendor, metrics, wallMs: Date.now() - vendorStarted });
+    }
+  } finally {
+    await recorder.close();
+    if (sandbox && !options.keepSandbox) await sandbox.close();
+  }
+  return {
+    runId,
+    seed: options.seed,
+    scenario: options.chaos,
+    workload: options.workload,
+    requests: options.requests,
+    startedAt: new Date(started).toISOString(),
+    wallMs: Date.now() - started,
+    sandboxUrl,
+    vendors,
+    sent: sentBy,
+    closeSandbox: sandbox && options.keepSandbox ? () => sandbox.close() : undefined,
+  };
+}

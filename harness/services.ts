@@ -1,0 +1,95 @@
+/**
+ * Starts the users and activities services as child processes of the built CLI, the way a user runs them,
+ * and stops them with SIGTERM (so every adapter flushes). Used by compare, bench and the adapter tests.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** The built CLI: next to this file in dist/, or dist/ of the checkout when running from source. */
+export function cliPath(): string {
+  const sibling = path.resolve(__dirname, '../cli/bakeoff.js');
+  return existsSync(sibling) ? sibling : path.resolve(__dirname, '../dist/cli/bakeoff.js');
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns `bakeoff serve --role <role>` and resolves once it prints its URL. */
+export function startRole(
+  role: 'activities' | 'users',
+  env: Record<string, string | undefined>,
+  timeoutMs = 30_000,
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [cliPath(), 'serve', '--role', role, '--quiet'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${role} did not start within ${timeoutMs} ms:\n${text}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = text.match(/listening on (http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], output: () => text, exited });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${role} exited (${signal ?? code}) before listening:\n${text}`));
+    });
+  });
+}
+
+export interface ServicePairProcess {
+  activities: ServiceProcess;
+  users: ServiceProcess;
+  /** SIGTERM both (activities first, so its last calls to users still land); resolves with their exits. */
+  stop(): Promise<Array<{ code: number | null; signal: NodeJS.Signals | null }>>;
+  kill(): void;
+  output(): string;
+}
+
+export async function startServicePair(
+  env: Record<string, string | undefined>,
+  options: { usersUrlFor?: (usersUrl: string) => string | Promise<string> } = {},
+): Promise<ServicePairProcess> {
+  const users = await startRole('users', env);
+  const usersUrl = options.usersUrlFor ? await options.usersUrlFor(users.url) : users.url;
+  let activities: ServiceProcess;
+  try {
+    activities = await startRole('activities', { ...env, USERS_URL: usersUrl });
+  } catch (error) {
+    users.child.kill('SIGKILL');
+    throw error;
+  }
+  const alive = (p: ServiceProcess) => p.child.exitCode === null && p.child.signalCode === null;
+  return {
+    activities,
+    users,
+    async stop() {
+      if (alive(activities)) activities.child.kill('SIGTERM');
+      const first = await activities.exited;
+      if (alive(users)) users.child.kill('SIGTERM');
+      return [first, await users.exited];
+    },
+    kill() {
+      for (const p of [activities, users]) if (alive(p)) p.child.kill('SIGKILL');
+    },
+    output: () => `${users.output()}\n${activities.output()}`,
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * One tiny bench round through the CLI entry (`runBenchCommand`): bare, none and one tracing vendor, 1 s per
+ * phase. Asserts the bench.json shape and the byte accounting, never a timing.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBenchCommand } from '../../cli/bench';
+import { probeAdapters } from '../../harness/bench/arms';
+import type { BenchReport } from '../../harness/bench/types';
+
+/** Vendors that send traces on every request (Rollbar only reports errors, and chaos is off in the bench). */
+const TRACING_VENDORS = ['xray', 'honeycomb', 'sentry', 'datadog', 'cloudwatch'];
+
+describe('bakeoff bench', () => {
+  it('writes bench.json with valid bare, none and vendor arms, and counts vendor bytes', async () => {
+    const vendor = TRACING_VENDORS.find((name) => probeAdapters().available.includes(name));
+    expect(vendor, 'at least one tracing vendor adapter is registered').toBeDefined();
+    const out = mkdtempSync(path.join(tmpdir(), 'bakeoff-bench-test-'));
+    const argv = ['--arms', `bare,none,${vendor}`, '--rounds', '1', '--duration', '1', '--warmup', '1'];
+    await runBenchCommand([...argv, '--light-duration', '1', '--connections', '4', '--out', out]);
+
+    const report = JSON.parse(readFileSync(path.join(out, 'bench.json'), 'utf8')) as BenchReport;
+    expect(report.command).toBe(
+      `bakeoff bench ${argv.join(' ')} --light-duration 1 --connections 4 --out ${out}`,
+    );
+    expect(report.machine).toEqual(
+      expect.objectContaining({ cpus: expect.any(Number), model: expect.any(String), node: process.version }),
+    );
+    expect(report.arms.map((a) => a.name)).toEqual(['bare', 'none', vendor]);
+    for (const arm of report.arms) {
+      expect(arm.invalidReasons, arm.name).toEqual([]);
+      expect(arm.valid).toBe(true);
+      for (const key of ['rpsMedian', 'rpsMin', 'rpsMax', 'p50Ms', 'p97_5Ms', 'p99Ms', 'rssMb'] as const) {
+        expect(arm[key], `${arm.name}.${key}`).toBeGreaterThan(0);
+      }
+      expect(arm.cpuMsPerRequest).toBeGreaterThan(0);
+      expect(arm.ratioToNone).toBeGreaterThan(0);
+      expect(arm.ratioToBare).toBeGreaterThan(0);
+    }
+    const byName = Object.fromEntries(report.arms.map((a) => [a.name, a]));
+    expect(byName.none.ratioToNone).toBe(1);
+    expect(byName.bare.ratioToBare).toBe(1);
+    expect(byName.none.bytesPerRequest).toBe(0);
+    expect(byName.bare.bytesPerRequest).toBe(0);
+    expect(byName[vendor as string].bytesPerRequest).toBeGreaterThan(0);
+
+    const png = readFileSync(path.join(out, 'bench.png'));
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  }, 180_000);
+});
