@@ -9,7 +9,11 @@ export type Line = Record<string, unknown>;
 
 /** A request log entry: level, message and time first, then every field the app (and the tracers) stamped. */
 export function logLine(entry: LogEntry): Line {
-  const line: Line = { level: entry.level, message: entry.message, timestamp: new Date(entry.timestamp).toISOString() };
+  const line: Line = {
+    level: entry.level,
+    message: entry.message,
+    timestamp: new Date(entry.timestamp).toISOString(),
+  };
   for (const [key, value] of Object.entries(entry.fields)) if (!(key in line)) line[key] = value;
   return line;
 }
@@ -44,6 +48,10 @@ export function toJsonLine(info: Line): string {
     });
   } catch {
     // A cycle in some field: keep the line, lose the fields.
-    return JSON.stringify({ level: info.level, message: String(info.message), 'bakeoff.log_error': 'unserializable fields' });
+    return JSON.stringify({
+      level: info.level,
+      message: String(info.message),
+      'bakeoff.log_error': 'unserializable fields',
+    });
   }
 }

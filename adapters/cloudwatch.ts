@@ -31,9 +31,14 @@ export const MAX_QUEUED_LINES = 10_000;
 /** Per-call socket timeout: the SDK's default is none, so a hanging endpoint would block uploads forever. */
 export const REQUEST_TIMEOUT_MS = 5000;
 /** Values CloudWatch accepts for `retentionInDays`. */
-const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 /** Never real: the sandbox does not check SigV4 signatures, but the SDK insists on signing. */
-const SANDBOX_CREDENTIALS = { accessKeyId: 'AKIDBAKEOFFSANDBOX', secretAccessKey: 'bakeoff-sandbox-not-a-secret' };
+const SANDBOX_CREDENTIALS = {
+  accessKeyId: 'AKIDBAKEOFFSANDBOX',
+  secretAccessKey: 'bakeoff-sandbox-not-a-secret',
+};
 
 /** Where the lines go and under which names; resolved once from the environment. */
 export interface CloudWatchTarget {
@@ -82,7 +87,10 @@ export function resolveCloudWatchTarget(options: AdapterOptions): CloudWatchTarg
       retentionInDays,
       region,
       endpoint: undefined,
-      destination: { kind: 'vendor', endpoint: `CloudWatch Logs ${region} ${logGroupName} / ${logStreamName}` },
+      destination: {
+        kind: 'vendor',
+        endpoint: `CloudWatch Logs ${region} ${logGroupName} / ${logStreamName}`,
+      },
     };
   }
   return {
@@ -140,14 +148,24 @@ export const createCloudWatchAdapter: AdapterFactory = (options) => {
     destination: target.destination,
 
     async start() {
-      const { CloudWatchLogs, ResourceAlreadyExistsException } = await import('@aws-sdk/client-cloudwatch-logs');
+      const { CloudWatchLogs, ResourceAlreadyExistsException } = await import(
+        '@aws-sdk/client-cloudwatch-logs'
+      );
       const winston = (await import('winston')).default;
       const WinstonCloudWatchTransport = (await import('winston-cloudwatch')).default;
 
       client = new CloudWatchLogs({
         region: target.region,
         ...(target.endpoint ? { endpoint: target.endpoint, credentials: SANDBOX_CREDENTIALS } : {}),
-        requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: REQUEST_TIMEOUT_MS },
+        // Without throwOnRequestTimeout the SDK only warns and keeps waiting, and winston-cloudwatch uploads
+        // nothing more until that call returns.
+        requestHandler: {
+          requestTimeout: REQUEST_TIMEOUT_MS,
+          connectionTimeout: REQUEST_TIMEOUT_MS,
+          throwOnRequestTimeout: true,
+        },
+        // One retry: winston-cloudwatch retries a failed upload three more times on its own.
+        maxAttempts: 2,
       });
       transport = new WinstonCloudWatchTransport({
         cloudWatchLogs: client,
@@ -184,7 +202,10 @@ export const createCloudWatchAdapter: AdapterFactory = (options) => {
       if (excess > 0) {
         transport.logEvents.splice(0, excess);
         dropped += excess;
-        reportOnce(`queue full (${MAX_QUEUED_LINES} lines), dropping the oldest`, `${dropped} dropped so far`);
+        reportOnce(
+          `queue full (${MAX_QUEUED_LINES} lines), dropping the oldest`,
+          `${dropped} dropped so far`,
+        );
       }
       write(logLine(entry));
     },

@@ -12,6 +12,7 @@ const LOADERS: Partial<Record<AdapterName, Loader>> = {
   xray: async () => (await import('./xray')).createXrayAdapter,
   rollbar: async () => (await import('./rollbar')).createRollbarAdapter,
   sentry: async () => (await import('./sentry')).createSentryAdapter,
+  datadog: async () => (await import('./datadog')).createDatadogAdapter,
   honeycomb: async () => (await import('./honeycomb')).createHoneycombAdapter,
   cloudwatch: async () => (await import('./cloudwatch')).createCloudWatchAdapter,
 };

@@ -71,7 +71,10 @@ interface Assembly {
   onChaosChange?: (update: ChaosUpdate) => Promise<Record<string, unknown>>;
 }
 
-function assemble(deps: CommonDeps, { service, routers, healthDependencies, onChaosChange }: Assembly): Express {
+function assemble(
+  deps: CommonDeps,
+  { service, routers, healthDependencies, onChaosChange }: Assembly,
+): Express {
   const { telemetry, logger } = deps;
   const app = express();
   app.disable('x-powered-by');

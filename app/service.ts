@@ -3,8 +3,8 @@
  * so every vendor SDK has patched `http`, `express` and `pg` before they are required here.
  */
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../config/env';
 import type { Adapter } from '../adapters/types';
+import type { Config } from '../config/env';
 import { UsersClient } from './activities/users-client';
 import type { ChaosUpdate } from './admin/routes';
 import { ChaosEngine } from './chaos/engine';

@@ -17,7 +17,8 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => (await import('./sandbox')).runSandboxCommand(argv),
   },
   load: {
-    summary: 'send seeded traffic to the activities API (every request carries x-bakeoff-run / x-bakeoff-seq)',
+    summary:
+      'send seeded traffic to the activities API (every request carries x-bakeoff-run / x-bakeoff-seq)',
     run: async (argv) => (await import('./load')).runLoadCommand(argv),
   },
   compare: {

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAdapterList } from '../config/env';
 import { BakeoffError } from '../config/errors';
+import { collectVendor } from '../harness/compare/collect';
 import { writeReport } from '../harness/compare/report';
 import { type CompareProgress, DEFAULT_VENDORS, runCompare } from '../harness/compare/run';
 import { takeScreenshots } from '../harness/compare/screenshots';
 import { writeupMarkdown } from '../harness/compare/writeup';
-import { collectVendor } from '../harness/compare/collect';
 
 const HELP = `Usage: bakeoff compare [options]
 
@@ -33,7 +33,8 @@ Options:
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new BakeoffError('BAKEOFF_ERR_USAGE', `${flag} must be a whole number ≥ 1`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new BakeoffError('BAKEOFF_ERR_USAGE', `${flag} must be a whole number ≥ 1`);
   return n;
 }
 
@@ -44,7 +45,9 @@ function progressPrinter() {
       process.stderr.write(`[${event.index + 1}/${event.total}] ${event.vendor}: starting services\n`);
     } else if (event.type === 'load' && Date.now() - lastLoadLine > 2000) {
       lastLoadLine = Date.now();
-      process.stderr.write(`    ${event.vendor}: ${event.done}/${event.total} requests, ${event.rps} req/s, ${event.errors} errors\n`);
+      process.stderr.write(
+        `    ${event.vendor}: ${event.done}/${event.total} requests, ${event.rps} req/s, ${event.errors} errors\n`,
+      );
     } else if (event.type === 'vendor-done') {
       const m = event.metrics;
       process.stderr.write(
@@ -98,7 +101,8 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
     if (values.screenshots) screenshots = await screenshotsFor(result, dir);
     // Everything the sandbox holds, so the run can be reopened later: `bakeoff sandbox` + POST /api/import.
     const exported = await fetch(`${result.sandboxUrl}/api/export`);
-    if (exported.ok) writeFileSync(path.join(dir, 'sandbox.ndjson'), Buffer.from(await exported.arrayBuffer()));
+    if (exported.ok)
+      writeFileSync(path.join(dir, 'sandbox.ndjson'), Buffer.from(await exported.arrayBuffer()));
   } finally {
     await result.closeSandbox?.();
   }
@@ -106,7 +110,9 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
   const command = `bakeoff compare ${argv.join(' ')}`.trim();
   const files = writeReport(dir, { result, command, machine, screenshots });
   writeFileSync(path.join(dir, 'writeup.md'), writeupMarkdown(result, screenshots));
-  process.stderr.write(`\nwall time ${(result.wallMs / 1000).toFixed(1)} s\nreport: ${files.md}\n        ${files.html}\n        ${files.json}\nwrite-up: ${path.join(dir, 'writeup.md')}\n`);
+  process.stderr.write(
+    `\nwall time ${(result.wallMs / 1000).toFixed(1)} s\nreport: ${files.md}\n        ${files.html}\n        ${files.json}\nwrite-up: ${path.join(dir, 'writeup.md')}\n`,
+  );
 }
 
 /** The side-by-side view of the first create with injected latency that every tracing vendor recorded. */
@@ -116,7 +122,10 @@ async function screenshotsFor(result: Awaited<ReturnType<typeof runCompare>>, di
     .map(([v]) => v);
   const byVendor = new Map<string, Map<number, string>>();
   for (const vendor of tracing) {
-    const haul = await collectVendor(result.sandboxUrl, vendor as never, result.runId, { since: 0, until: Date.now() });
+    const haul = await collectVendor(result.sandboxUrl, vendor as never, result.runId, {
+      since: 0,
+      until: Date.now(),
+    });
     const seqs = new Map<number, string>();
     for (const t of haul.traces) {
       if (t.seq !== null && t.spans.some((s) => s.name === 'chaos.latency' && s.service === 'activities')) {
@@ -131,7 +140,9 @@ async function screenshotsFor(result: Awaited<ReturnType<typeof runCompare>>, di
     sandboxUrl: result.sandboxUrl,
     runId: result.runId,
     seq,
-    waterfalls: tracing.filter((v) => byVendor.get(v)?.has(seq)).map((v) => ({ vendor: v, traceId: byVendor.get(v)!.get(seq)! })),
+    waterfalls: tracing
+      .filter((v) => byVendor.get(v)?.has(seq))
+      .map((v) => ({ vendor: v, traceId: byVendor.get(v)!.get(seq)! })),
     dir,
   });
 }

@@ -5,9 +5,10 @@
  * Nothing here imports `express`, `http` clients or a DB driver at the top: adapters must start first.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAdapters } from '../adapters';
-import { loadConfig } from '../config/env';
+import { assertCompatible, createAdapters } from '../adapters';
+import { type Config, loadConfig, parseAdapterList } from '../config/env';
 import { BakeoffError } from '../config/errors';
 import { waitForHealthy } from './wait';
 
@@ -26,6 +27,8 @@ Options:
   --data-dir <dir>            embedded store location (env DATA_DIR; default ./data)
   --with-sandbox              also run the vendor sandbox (UI on http://127.0.0.1:4400)
   --with-load                 also send demo traffic to the activities service
+  --demo                      the offline demo: sandbox + every vendor + traffic. dd-trace can't share a
+                              process with OpenTelemetry, so datadog runs in a second pair on ports +10
   --quiet                     no per-request JSON log lines on stdout
   -h, --help                  show this help
 `;
@@ -58,6 +61,7 @@ export async function runServeCommand(argv: string[]): Promise<void> {
       'with-sandbox': { type: 'boolean', default: false },
       'with-load': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      demo: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -77,13 +81,22 @@ export async function runServeCommand(argv: string[]): Promise<void> {
     await runRole(values.role as Role, env, values.quiet);
     return;
   }
-  await runBoth(env, { withSandbox: values['with-sandbox'], withLoad: values['with-load'], quiet: values.quiet });
+  await runBoth(env, {
+    withSandbox: values['with-sandbox'],
+    withLoad: values['with-load'],
+    quiet: values.quiet,
+    demo: values.demo,
+  });
 }
 
 /** One service in this process: adapters start before the app (and so express) is loaded. */
 async function runRole(role: Role, env: NodeJS.ProcessEnv, quiet: boolean): Promise<void> {
   const config = loadConfig(env);
-  const adapters = await createAdapters(config.adapters, { serviceName: role, sandboxUrl: config.sandboxUrl, env });
+  const adapters = await createAdapters(config.adapters, {
+    serviceName: role,
+    sandboxUrl: config.sandboxUrl,
+    env,
+  });
   for (const adapter of adapters) {
     await adapter.start();
     const { kind, endpoint } = adapter.destination;
@@ -105,11 +118,48 @@ interface BothOptions {
   withSandbox: boolean;
   withLoad: boolean;
   quiet: boolean;
+  demo: boolean;
+}
+
+/** One pair of services with its own adapters, ports and data. */
+interface ProcessGroup {
+  observability: string;
+  port: number;
+  usersPort: number;
+  dataDir: string;
+}
+
+/**
+ * The demo's vendors: the largest set whose SDKs share one process, and a second pair of processes for
+ * dd-trace, which breaks OpenTelemetry-based traces when they share one (see adapters/index.ts CONFLICTS).
+ */
+export const DEMO_GROUPS = ['honeycomb,xray,sentry,rollbar,cloudwatch', 'datadog'] as const;
+
+function groupsFor(config: Config, demo: boolean): ProcessGroup[] {
+  if (!demo) {
+    return [
+      {
+        observability: config.adapters.join(','),
+        port: config.port,
+        usersPort: config.usersPort,
+        dataDir: config.dataDir,
+      },
+    ];
+  }
+  return DEMO_GROUPS.map((observability, i) => ({
+    observability,
+    port: config.port + 10 * i,
+    usersPort: config.usersPort + 10 * i,
+    // Each pair keeps its own embedded store files.
+    dataDir: i === 0 ? config.dataDir : path.join(config.dataDir, `pair-${i + 1}`),
+  }));
 }
 
 /** Both services as child processes, so every trace crosses a real process boundary. */
 async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<void> {
   const config = loadConfig(env); // validate once here, so a bad flag fails before anything starts
+  const groups = groupsFor(config, options.demo);
+  for (const group of groups) assertCompatible(parseAdapterList(group.observability));
   const stoppers: Array<() => Promise<void>> = [];
   const children: ChildProcess[] = [];
   const stopAll = async () => {
@@ -126,33 +176,55 @@ async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<vo
   process.on('SIGTERM', () => void onSignal());
   process.on('SIGINT', () => void onSignal());
 
-  if (options.withSandbox) {
+  if (options.withSandbox || options.demo) {
     const { startSandbox } = await import('../sandbox/server');
     const sandbox = await startSandbox({ host: '127.0.0.1' });
     stoppers.push(() => sandbox.close());
     process.stderr.write(`[sandbox] UI and API on ${sandbox.url}\n`);
   }
   const extra = options.quiet ? ['--quiet'] : [];
-  for (const role of ['users', 'activities'] as const) {
-    const child = spawn(process.execPath, [process.argv[1], 'serve', '--role', role, ...extra], {
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    children.push(child);
-    child.once('exit', (code, signal) => {
-      if (!stopping) {
-        process.stderr.write(`[${role}] exited (${signal ?? code}); stopping\n`);
-        void onSignal();
-      }
-    });
-    const port = role === 'users' ? config.usersPort : config.port;
-    await waitForHealthy(`http://127.0.0.1:${port}/api/health-check`, 30_000);
+  for (const group of groups) {
+    const groupEnv = {
+      ...env,
+      OBSERVABILITY: group.observability,
+      PORT: String(group.port),
+      USERS_PORT: String(group.usersPort),
+      USERS_URL: `http://127.0.0.1:${group.usersPort}`,
+      DATA_DIR: group.dataDir,
+    };
+    for (const role of ['users', 'activities'] as const) {
+      const child = spawn(process.execPath, [process.argv[1], 'serve', '--role', role, ...extra], {
+        env: groupEnv,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      children.push(child);
+      child.once('exit', (code, signal) => {
+        if (!stopping) {
+          process.stderr.write(`[${role}] exited (${signal ?? code}); stopping\n`);
+          void onSignal();
+        }
+      });
+      const port = role === 'users' ? group.usersPort : group.port;
+      await waitForHealthy(`http://127.0.0.1:${port}/api/health-check`, 30_000);
+    }
+    process.stderr.write(
+      `bakeoff: activities API (${group.observability}) on http://127.0.0.1:${group.port}/api/activities/home\n`,
+    );
   }
-  process.stderr.write(`bakeoff: activities API on http://127.0.0.1:${config.port}/api/activities/home\n`);
-  if (options.withLoad) {
+  if (options.withLoad || options.demo) {
     const { startDemoTraffic } = await import('../harness/demo-traffic');
-    const traffic = startDemoTraffic(`http://127.0.0.1:${config.port}`);
-    stoppers.unshift(() => traffic.stop());
+    const { defaultRunId } = await import('../harness/load/runner');
+    // One run id and the same seeded plan for every pair, so the side-by-side view lines them up by seq.
+    const runId = defaultRunId('demo');
+    for (const group of groups) {
+      const traffic = startDemoTraffic(`http://127.0.0.1:${group.port}`, { runId });
+      stoppers.unshift(() => traffic.stop());
+    }
+  }
+  if (options.demo) {
+    process.stderr.write(
+      'bakeoff: open http://127.0.0.1:4400 to see every vendor side by side (Ctrl-C stops)\n',
+    );
   }
 }
 

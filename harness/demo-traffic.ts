@@ -14,6 +14,8 @@ export interface DemoTrafficOptions {
   reportEverySeconds?: number;
   /** Where the summary lines go. Default stderr. */
   log?: (line: string) => void;
+  /** Run id for `x-bakeoff-run`; share one across targets so the sandbox lines their requests up. */
+  runId?: string;
 }
 
 export function startDemoTraffic(
@@ -21,7 +23,7 @@ export function startDemoTraffic(
   options: DemoTrafficOptions = {},
 ): { stop(): Promise<void> } {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const runId = defaultRunId('demo');
+  const runId = options.runId ?? defaultRunId('demo');
   const stopper = new AbortController();
   // Per-window figures: the runner reports totals, so keep the previous totals to print what is new.
   let previous = { done: 0, errors: 0 };

@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { HttpError } from '../http/errors';
-import { route, type RouteDeps } from '../http/route';
+import { type RouteDeps, route } from '../http/route';
 import { createActivityBody, HANDLE, replyBody, ttlSeconds, UUID, validate } from '../http/validation';
 import type { Activity, Store, UserProfile } from '../store/types';
 import type { UsersClient } from './users-client';
@@ -40,14 +40,21 @@ export function activitiesRouter(deps: ActivitiesDeps): Router {
   const router = Router();
 
   /** Profiles for these activities' authors; the chaos engine may forge the service token for this call. */
-  const authorsOf = (activities: Activity[], correlation: Parameters<UsersClient['lookup']>[1], seq: number) =>
+  const authorsOf = (
+    activities: Activity[],
+    correlation: Parameters<UsersClient['lookup']>[1],
+    seq: number,
+  ) =>
     users.lookup(
       activities.map((a) => a.handle),
       correlation,
       chaos.usersAuthFails(seq),
     );
 
-  const requireUser = async (handle: string, ctx: { correlation: Parameters<UsersClient['lookup']>[1]; seq: number }) => {
+  const requireUser = async (
+    handle: string,
+    ctx: { correlation: Parameters<UsersClient['lookup']>[1]; seq: number },
+  ) => {
     const profiles = await users.lookup([handle], ctx.correlation, chaos.usersAuthFails(ctx.seq));
     const profile = profiles.get(handle);
     if (!profile) throw new HttpError(400, `Unknown handle "${handle}"`);
@@ -79,15 +86,20 @@ export function activitiesRouter(deps: ActivitiesDeps): Router {
 
   router.get(
     '/api/activities/@:handle',
-    route(deps, 'GET /api/activities/@:handle', 'activities.user_feed', async ({ req, res, correlation, seq }) => {
-      const handle = validate(HANDLE, req.params.handle, 'handle');
-      telemetry.annotate('app.user_handle', handle);
-      const profiles = await users.lookup([handle], correlation, chaos.usersAuthFails(seq));
-      if (!profiles.has(handle)) throw new HttpError(404, `No user with handle "${handle}"`);
-      const activities = await store.activitiesByHandle(handle, FEED_LIMIT);
-      telemetry.annotate('app.result_length', activities.length);
-      res.json({ user: profiles.get(handle), activities: activities.map((a) => present(a, profiles)) });
-    }),
+    route(
+      deps,
+      'GET /api/activities/@:handle',
+      'activities.user_feed',
+      async ({ req, res, correlation, seq }) => {
+        const handle = validate(HANDLE, req.params.handle, 'handle');
+        telemetry.annotate('app.user_handle', handle);
+        const profiles = await users.lookup([handle], correlation, chaos.usersAuthFails(seq));
+        if (!profiles.has(handle)) throw new HttpError(404, `No user with handle "${handle}"`);
+        const activities = await store.activitiesByHandle(handle, FEED_LIMIT);
+        telemetry.annotate('app.result_length', activities.length);
+        res.json({ user: profiles.get(handle), activities: activities.map((a) => present(a, profiles)) });
+      },
+    ),
   );
 
   router.post(
@@ -109,16 +121,25 @@ export function activitiesRouter(deps: ActivitiesDeps): Router {
 
   router.post(
     '/api/activities/:uuid/reply',
-    route(deps, 'POST /api/activities/:uuid/reply', 'activities.reply', async ({ req, res, correlation, seq }) => {
-      const parentUuid = validate(UUID, req.params.uuid, 'activity uuid');
-      const body = validate(replyBody, req.body, 'reply');
-      telemetry.annotate('app.user_handle', body.handle);
-      telemetry.annotate('app.reply_to', parentUuid);
-      const profile = await requireUser(body.handle, { correlation, seq });
-      const reply = await store.reply(parentUuid, { handle: body.handle, message: body.message, ttlSeconds: null });
-      if (!reply) throw new HttpError(404, `No activity with uuid ${parentUuid}`);
-      res.status(201).json(present(reply, new Map([[profile.handle, profile]])));
-    }),
+    route(
+      deps,
+      'POST /api/activities/:uuid/reply',
+      'activities.reply',
+      async ({ req, res, correlation, seq }) => {
+        const parentUuid = validate(UUID, req.params.uuid, 'activity uuid');
+        const body = validate(replyBody, req.body, 'reply');
+        telemetry.annotate('app.user_handle', body.handle);
+        telemetry.annotate('app.reply_to', parentUuid);
+        const profile = await requireUser(body.handle, { correlation, seq });
+        const reply = await store.reply(parentUuid, {
+          handle: body.handle,
+          message: body.message,
+          ttlSeconds: null,
+        });
+        if (!reply) throw new HttpError(404, `No activity with uuid ${parentUuid}`);
+        res.status(201).json(present(reply, new Map([[profile.handle, profile]])));
+      },
+    ),
   );
 
   return router;

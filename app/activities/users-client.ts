@@ -2,8 +2,9 @@
  * The activities service's client for the users service: the call that makes every trace cross a process
  * boundary. Plain `fetch`, so each vendor's HTTP/undici instrumentation sees (and propagates through) it.
  */
-import type { UserProfile } from '../store/types';
+
 import { HttpError } from '../http/errors';
+import type { UserProfile } from '../store/types';
 import type { Telemetry } from '../telemetry/facade';
 import { correlationHeaders, type RequestCorrelation } from '../telemetry/request-context';
 
@@ -81,7 +82,9 @@ export class UsersClient {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
     } catch (error) {
-      throw new UpstreamUnavailableError((error as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable');
+      throw new UpstreamUnavailableError(
+        (error as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable',
+      );
     }
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();

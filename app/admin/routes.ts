@@ -52,7 +52,10 @@ export function applyChaosUpdate(chaos: ChaosEngine, update: ChaosUpdate): void 
   if (typeof update.scenario === 'string') scenario = loadScenario(update.scenario);
   else if (update.scenario) scenario = parseScenario(update.scenario, 'from PUT /admin/chaos');
   if (update.usersAuthFailureRate !== undefined) {
-    scenario = { ...scenario, downstream: { ...scenario.downstream, usersAuthFailureRate: update.usersAuthFailureRate } };
+    scenario = {
+      ...scenario,
+      downstream: { ...scenario.downstream, usersAuthFailureRate: update.usersAuthFailureRate },
+    };
   }
   chaos.set({ scenario, seed: update.seed ?? current.seed });
 }

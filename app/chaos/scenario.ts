@@ -89,7 +89,9 @@ export function listScenarios(): string[] {
 export function parseScenario(input: unknown, source: string): Scenario {
   const parsed = scenarioSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new BakeoffError('BAKEOFF_ERR_INVALID_SCENARIO', `Invalid chaos scenario ${source}: ${problems}`);
   }
   return parsed.data;

@@ -28,8 +28,13 @@ export const notFound: RequestHandler = (req, _res, next) => {
 };
 
 /** Status and client-safe message for any thrown value. */
-export function describeError(error: unknown): { status: number; message: string; details?: Record<string, unknown> } {
-  if (error instanceof HttpError) return { status: error.status, message: error.message, details: error.details };
+export function describeError(error: unknown): {
+  status: number;
+  message: string;
+  details?: Record<string, unknown>;
+} {
+  if (error instanceof HttpError)
+    return { status: error.status, message: error.message, details: error.details };
   const type = (error as { type?: string } | null)?.type;
   if (type && BODY_ERRORS[type]) return BODY_ERRORS[type];
   const status = Number((error as { status?: number } | null)?.status);

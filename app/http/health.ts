@@ -2,7 +2,11 @@
 import { Router } from 'express';
 import type { Store } from '../store/types';
 
-export function healthRouter(service: string, store: Store, dependencies: Record<string, () => Promise<boolean>> = {}) {
+export function healthRouter(
+  service: string,
+  store: Store,
+  dependencies: Record<string, () => Promise<boolean>> = {},
+) {
   const router = Router();
   router.get('/api/health-check', async (_req, res) => {
     const storeOk = await store.ping().then(

@@ -26,14 +26,20 @@ export const TTL_CHOICES: Record<string, number> = {
 export const TTL = z.union(
   [
     z.enum(Object.keys(TTL_CHOICES) as [string, ...string[]]),
-    z.number().int().min(60).max(365 * 86_400),
+    z
+      .number()
+      .int()
+      .min(60)
+      .max(365 * 86_400),
   ],
   { error: `ttl must be one of ${Object.keys(TTL_CHOICES).join(', ')}, or 60–31536000 seconds` },
 );
 
 export const UUID = z.uuid({ error: 'not a valid activity uuid' });
 
-export const createActivityBody = z.object({ handle: HANDLE, message: MESSAGE, ttl: TTL.optional() }).strict();
+export const createActivityBody = z
+  .object({ handle: HANDLE, message: MESSAGE, ttl: TTL.optional() })
+  .strict();
 export const replyBody = z.object({ handle: HANDLE, message: MESSAGE }).strict();
 
 export function ttlSeconds(ttl: string | number | undefined): number | null {

@@ -6,8 +6,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type {
   Adapter,
-  AttributeValue,
   Attributes,
+  AttributeValue,
   ErrorContext,
   LogEntry,
   Scope,
@@ -40,7 +40,8 @@ export class Telemetry {
           handler(req, res, (err?: unknown) => {
             passed = true;
             // An adapter's own failure is not the request's: drop it and carry on.
-            if (err !== undefined && err !== 'route' && err !== 'router') this.report(a.name, 'requestHandler', err);
+            if (err !== undefined && err !== 'route' && err !== 'router')
+              this.report(a.name, 'requestHandler', err);
             next();
           });
         } catch (error) {
@@ -84,7 +85,8 @@ export class Telemetry {
   }
 
   annotate(key: string, value: AttributeValue, scope: Scope = 'span'): void {
-    for (const a of this.adapters) if (a.annotate) this.guard(a, 'annotate', () => a.annotate?.(key, value, scope));
+    for (const a of this.adapters)
+      if (a.annotate) this.guard(a, 'annotate', () => a.annotate?.(key, value, scope));
   }
 
   /** Several annotations at once, on the same scope. */
@@ -93,10 +95,14 @@ export class Telemetry {
   }
 
   metadata(key: string, value: unknown, scope: Scope = 'span'): void {
-    for (const a of this.adapters) if (a.metadata) this.guard(a, 'metadata', () => a.metadata?.(key, value, scope));
+    for (const a of this.adapters)
+      if (a.metadata) this.guard(a, 'metadata', () => a.metadata?.(key, value, scope));
   }
 
+  /** Reports an error to every adapter; the active tracers' ids ride along, so an error links to its trace. */
   captureError(error: Error, context: ErrorContext = {}): void {
+    const ids = this.traceContext();
+    if (Object.keys(ids).length > 0) context = { ...context, attributes: { ...ids, ...context.attributes } };
     for (const a of this.adapters) {
       if (a.captureError) this.guard(a, 'captureError', () => a.captureError?.(error, context));
     }

@@ -18,7 +18,9 @@ class AdapterTransport extends Transport {
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
     const { level, message, timestamp: _t, ...fields } = info as Record<string, unknown>;
     const entry: LogEntry = {
-      level: (['debug', 'info', 'warn', 'error'].includes(String(level)) ? level : 'info') as LogEntry['level'],
+      level: (['debug', 'info', 'warn', 'error'].includes(String(level))
+        ? level
+        : 'info') as LogEntry['level'],
       message: String(message),
       fields,
       timestamp: Date.now(),

@@ -3,8 +3,8 @@
  * every vendor, and writes one structured log line when the response is done.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Logger } from './logger';
 import type { Telemetry } from './facade';
+import type { Logger } from './logger';
 
 export const RUN_HEADER = 'x-bakeoff-run';
 export const SEQ_HEADER = 'x-bakeoff-seq';
@@ -46,7 +46,8 @@ export function requestContext(telemetry: Telemetry, logger: Logger): RequestHan
     // Captured now, while the request's root span is the active one in every vendor.
     const traceIds = telemetry.traceContext();
     res.on('finish', () => {
-      const route = (res.locals.route as string | undefined) ?? `${req.method} ${req.route?.path ?? req.path}`;
+      const route =
+        (res.locals.route as string | undefined) ?? `${req.method} ${req.route?.path ?? req.path}`;
       logger.log({
         level: res.statusCode >= 500 ? 'error' : 'info',
         message: `${route} ${res.statusCode}`,

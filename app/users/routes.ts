@@ -6,7 +6,7 @@ import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { SERVICE_TOKEN_HEADER } from '../activities/users-client';
 import { HttpError } from '../http/errors';
-import { route, type RouteDeps } from '../http/route';
+import { type RouteDeps, route } from '../http/route';
 import { tokensEqual } from '../http/secrets';
 import { HANDLE, validate } from '../http/validation';
 import type { Store } from '../store/types';
@@ -15,7 +15,12 @@ const MAX_BATCH = 100;
 const HANDLE_LIST = z
   .string({ error: 'handles is required (comma-separated)' })
   .transform((s) => [...new Set(s.split(',').map((h) => h.trim()))].filter(Boolean))
-  .pipe(z.array(HANDLE).min(1, 'handles must name at least one handle').max(MAX_BATCH, `at most ${MAX_BATCH} handles`));
+  .pipe(
+    z
+      .array(HANDLE)
+      .min(1, 'handles must name at least one handle')
+      .max(MAX_BATCH, `at most ${MAX_BATCH} handles`),
+  );
 
 export interface UsersDeps extends RouteDeps {
   store: Store;

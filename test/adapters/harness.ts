@@ -8,8 +8,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { type ServicePairProcess, startServicePair } from '../../harness/services';
+import { type Sandbox, startSandbox } from '../../sandbox/server';
 
 export const CONFORMANCE_SCENARIO = path.resolve(__dirname, '../fixtures/scenarios/conformance.yaml');
 /** A seeded activity: the failing reply needs a syntactically valid parent. */
@@ -174,7 +174,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 }
 
 /** Polls `check` until it returns a truthy value (or throws its last error at the deadline). */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

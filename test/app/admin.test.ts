@@ -41,7 +41,11 @@ describe('admin chaos API', () => {
     const put = await putChaos({ scenario: 'bootcamp' });
     expect(put.status).toBe(200);
     expect(put.body.propagated).toEqual({ users: 'applied' });
-    const after = await postJson(`${pair.url}/api/activities`, { handle: 'ada', message: 'after' }, { 'x-bakeoff-seq': '3' });
+    const after = await postJson(
+      `${pair.url}/api/activities`,
+      { handle: 'ada', message: 'after' },
+      { 'x-bakeoff-seq': '3' },
+    );
     expect(after.status).toBe(201);
     expect(after.headers.get('x-bakeoff-chaos')).toMatch(/^rule=create-activity-sleep;delay_ms=\d+$/);
   });

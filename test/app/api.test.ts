@@ -22,9 +22,16 @@ describe('activities API', () => {
   });
 
   it('creates an activity that then shows in the home and user feeds', async () => {
-    const created = await postJson(`${pair.url}/api/activities`, { handle: 'grace', message: 'from the api test' });
+    const created = await postJson(`${pair.url}/api/activities`, {
+      handle: 'grace',
+      message: 'from the api test',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ handle: 'grace', message: 'from the api test', display_name: expect.any(String) });
+    expect(created.body).toMatchObject({
+      handle: 'grace',
+      message: 'from the api test',
+      display_name: expect.any(String),
+    });
     const home = await getJson(`${pair.url}/api/activities/home`);
     expect(home.body.activities[0].uuid).toBe(created.body.uuid);
     const feed = await getJson(`${pair.url}/api/activities/@grace`);
@@ -34,7 +41,11 @@ describe('activities API', () => {
   });
 
   it('replies to an activity and counts the reply on its parent', async () => {
-    const parent = await postJson(`${pair.url}/api/activities`, { handle: 'ada', message: 'reply to me', ttl: '7-days' });
+    const parent = await postJson(`${pair.url}/api/activities`, {
+      handle: 'ada',
+      message: 'reply to me',
+      ttl: '7-days',
+    });
     expect(parent.body.expires_at).not.toBeNull();
     const reply = await postJson(`${pair.url}/api/activities/${parent.body.uuid}/reply`, {
       handle: 'linus',

@@ -19,26 +19,62 @@ async function feedSize(): Promise<string> {
 }
 
 describe('bad input gets a 4xx JSON message and writes nothing', () => {
-  const cases: Array<[string, () => Promise<{ status: number; body: Record<string, any> }>, number, RegExp]> = [
-    ['invalid JSON', () => postJson(url, '{"handle": "ada", '), 400, /not valid JSON/],
-    ['missing fields', () => postJson(url, {}), 400, /handle: is required; message: is required/],
-    ['a 281-character message', () => postJson(url, { handle: 'ada', message: 'x'.repeat(281) }), 400, /at most 280/],
-    ['an empty message', () => postJson(url, { handle: 'ada', message: '   ' }), 400, /must not be empty/],
-    ['an unknown handle', () => postJson(url, { handle: 'nobody', message: 'hi' }), 400, /Unknown handle "nobody"/],
-    ['a malformed handle', () => postJson(url, { handle: "ada'; --", message: 'hi' }), 400, /handle must be/],
-    ['an unknown field', () => postJson(url, { handle: 'ada', message: 'hi', admin: true }), 400, /unknown field/],
-    ['a bad ttl', () => postJson(url, { handle: 'ada', message: 'hi', ttl: 'forever' }), 400, /ttl must be one of/],
-    ['a JSON array body', () => postJson(url, [1, 2]), 400, /Invalid activity/],
-    ['an invalid reply uuid', () => postJson(`${url}/not-a-uuid/reply`, { handle: 'ada', message: 'hi' }), 400, /uuid/],
+  const cases: Array<[string, () => Promise<{ status: number; body: Record<string, any> }>, number, RegExp]> =
     [
-      'a reply to an unknown activity',
-      () => postJson(`${url}/00000000-0000-4000-8000-000000000000/reply`, { handle: 'ada', message: 'hi' }),
-      404,
-      /No activity/,
-    ],
-    ['a missing search term', () => getJson(`${url}/search`), 400, /term: is required/],
-    ['a 10 MB body', () => postJson(url, { handle: 'ada', message: 'x'.repeat(10 * 1024 * 1024) }), 413, /too large/],
-  ];
+      ['invalid JSON', () => postJson(url, '{"handle": "ada", '), 400, /not valid JSON/],
+      ['missing fields', () => postJson(url, {}), 400, /handle: is required; message: is required/],
+      [
+        'a 281-character message',
+        () => postJson(url, { handle: 'ada', message: 'x'.repeat(281) }),
+        400,
+        /at most 280/,
+      ],
+      ['an empty message', () => postJson(url, { handle: 'ada', message: '   ' }), 400, /must not be empty/],
+      [
+        'an unknown handle',
+        () => postJson(url, { handle: 'nobody', message: 'hi' }),
+        400,
+        /Unknown handle "nobody"/,
+      ],
+      [
+        'a malformed handle',
+        () => postJson(url, { handle: "ada'; --", message: 'hi' }),
+        400,
+        /handle must be/,
+      ],
+      [
+        'an unknown field',
+        () => postJson(url, { handle: 'ada', message: 'hi', admin: true }),
+        400,
+        /unknown field/,
+      ],
+      [
+        'a bad ttl',
+        () => postJson(url, { handle: 'ada', message: 'hi', ttl: 'forever' }),
+        400,
+        /ttl must be one of/,
+      ],
+      ['a JSON array body', () => postJson(url, [1, 2]), 400, /Invalid activity/],
+      [
+        'an invalid reply uuid',
+        () => postJson(`${url}/not-a-uuid/reply`, { handle: 'ada', message: 'hi' }),
+        400,
+        /uuid/,
+      ],
+      [
+        'a reply to an unknown activity',
+        () => postJson(`${url}/00000000-0000-4000-8000-000000000000/reply`, { handle: 'ada', message: 'hi' }),
+        404,
+        /No activity/,
+      ],
+      ['a missing search term', () => getJson(`${url}/search`), 400, /term: is required/],
+      [
+        'a 10 MB body',
+        () => postJson(url, { handle: 'ada', message: 'x'.repeat(10 * 1024 * 1024) }),
+        413,
+        /too large/,
+      ],
+    ];
 
   it.each(cases)('rejects %s', async (_name, send, status, message) => {
     const before = await feedSize();
@@ -49,14 +85,22 @@ describe('bad input gets a 4xx JSON message and writes nothing', () => {
   });
 
   it('rejects a body that is not UTF-8', async () => {
-    const body = Buffer.concat([Buffer.from('{"handle":"ada","message":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"handle":"ada","message":"'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}'),
+    ]);
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/UTF-8/);
   });
 
   it('rejects a body that is not JSON', async () => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect(res.status).toBe(415);
     expect(((await res.json()) as { error: string }).error).toMatch(/application\/json/);
   });

@@ -45,9 +45,11 @@ describe('chaos engine', () => {
 
   it('falls back to arrival order per route when the client sends no seq', () => {
     const engine = new ChaosEngine(loadScenario('bootcamp'), 1);
-    expect([engine.seqFor(CREATE, undefined), engine.seqFor(CREATE, undefined), engine.seqFor(CREATE, 42)]).toEqual([
-      1, 2, 42,
-    ]);
+    expect([
+      engine.seqFor(CREATE, undefined),
+      engine.seqFor(CREATE, undefined),
+      engine.seqFor(CREATE, 42),
+    ]).toEqual([1, 2, 42]);
   });
 });
 
@@ -87,8 +89,13 @@ describe('scenarios', () => {
   });
 
   it('rejects an invalid scenario with the path of the problem', () => {
-    const bad = { name: 'x', rules: [{ name: 'r', route: 'GET /a', latency: { dist: 'uniform', min: 9, max: 1 } }] };
+    const bad = {
+      name: 'x',
+      rules: [{ name: 'r', route: 'GET /a', latency: { dist: 'uniform', min: 9, max: 1 } }],
+    };
     expect(() => parseScenario(bad, 'test')).toThrow(/rules\.0\.latency: min must be ≤ max/);
-    expect(() => parseScenario({ name: 'x', rules: [{ name: 'r', route: 'nope' }] }, 'test')).toThrow(/route/);
+    expect(() => parseScenario({ name: 'x', rules: [{ name: 'r', route: 'nope' }] }, 'test')).toThrow(
+      /route/,
+    );
   });
 });

@@ -13,21 +13,32 @@ describe('OBSERVABILITY', () => {
     expect(() => parseAdapterList('xray,newrelic')).toThrow(
       expect.objectContaining({
         code: 'BAKEOFF_ERR_UNKNOWN_ADAPTER',
-        message: expect.stringMatching(/"newrelic".*honeycomb, xray, sentry, rollbar, datadog, cloudwatch, none/),
+        message: expect.stringMatching(
+          /"newrelic".*honeycomb, xray, sentry, rollbar, datadog, cloudwatch, none/,
+        ),
       }),
     );
   });
 
   it('refuses combinations whose SDKs fight, saying how to compare them instead', () => {
     expect(() => assertCompatible(['honeycomb', 'datadog'])).toThrow(
-      expect.objectContaining({ code: 'BAKEOFF_ERR_ADAPTER_CONFLICT', message: expect.stringMatching(/bakeoff compare/) }),
+      expect.objectContaining({
+        code: 'BAKEOFF_ERR_ADAPTER_CONFLICT',
+        message: expect.stringMatching(/bakeoff compare/),
+      }),
     );
   });
 
   it('builds the none adapter without loading any vendor SDK', async () => {
-    const [none] = await createAdapters(['none'], { serviceName: 'activities', sandboxUrl: 'http://x', env: {} });
+    const [none] = await createAdapters(['none'], {
+      serviceName: 'activities',
+      sandboxUrl: 'http://x',
+      env: {},
+    });
     expect(none.name).toBe('none');
-    expect(Object.keys(require.cache).some((k) => /node_modules\/(dd-trace|@sentry|aws-xray)/.test(k))).toBe(false);
+    expect(Object.keys(require.cache).some((k) => /node_modules\/(dd-trace|@sentry|aws-xray)/.test(k))).toBe(
+      false,
+    );
   });
 });
 

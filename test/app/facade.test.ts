@@ -75,7 +75,11 @@ describe('telemetry facade in the app', () => {
 
   it('puts spans on the handler, each query, chaos latency and the users call, nested', async () => {
     rec.spans.length = 0;
-    const res = await postJson(`${pair.url}/api/activities`, { handle: 'ada', message: 'traced' }, { 'x-bakeoff-seq': '5' });
+    const res = await postJson(
+      `${pair.url}/api/activities`,
+      { handle: 'ada', message: 'traced' },
+      { 'x-bakeoff-seq': '5' },
+    );
     expect(res.status).toBe(201);
     const names = rec.spans.map((s) => s.name);
     expect(names[0]).toBe('activities.create');
@@ -84,8 +88,13 @@ describe('telemetry facade in the app', () => {
     expect(names).toContain('db.query');
     const chaos = rec.spans.find((s) => s.name === 'chaos.latency')!;
     expect(chaos.depth).toBe(1);
-    expect(chaos.attributes).toMatchObject({ 'chaos.rule': 'create-activity-sleep', 'chaos.delay_ms': expect.any(Number) });
-    const insert = rec.spans.find((s) => s.name === 'db.query' && /INSERT/i.test(String(s.attributes['db.statement'])));
+    expect(chaos.attributes).toMatchObject({
+      'chaos.rule': 'create-activity-sleep',
+      'chaos.delay_ms': expect.any(Number),
+    });
+    const insert = rec.spans.find(
+      (s) => s.name === 'db.query' && /INSERT/i.test(String(s.attributes['db.statement'])),
+    );
     expect(insert?.attributes['db.system']).toBe('sqlite');
     expect(insert?.depth).toBe(1);
   });
@@ -130,7 +139,9 @@ describe('a throwing adapter', () => {
   it('never fails a request', async () => {
     for (let i = 0; i < 3; i++) {
       expect((await getJson(`${pair.url}/api/activities/home`)).status).toBe(200);
-      expect((await postJson(`${pair.url}/api/activities`, { handle: 'ada', message: `m${i}` })).status).toBe(201);
+      expect((await postJson(`${pair.url}/api/activities`, { handle: 'ada', message: `m${i}` })).status).toBe(
+        201,
+      );
     }
   });
 

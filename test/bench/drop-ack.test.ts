@@ -56,8 +56,10 @@ describe('drop-ack sandbox', () => {
     sandbox.reset();
     expect((await cloudwatch('CreateLogGroup', { logGroupName: 'g' })).status).toBe(200);
     expect((await cloudwatch('CreateLogStream', { logGroupName: 'g', logStreamName: 's' })).status).toBe(200);
-    const described = await (await cloudwatch('DescribeLogStreams', { logGroupName: 'g' })).json();
-    expect(described.logStreams.map((s: { logStreamName: string }) => s.logStreamName)).toEqual(['s']);
+    const described = (await (await cloudwatch('DescribeLogStreams', { logGroupName: 'g' })).json()) as {
+      logStreams: Array<{ logStreamName: string }>;
+    };
+    expect(described.logStreams.map((s) => s.logStreamName)).toEqual(['s']);
     const put = await cloudwatch('PutLogEvents', {
       logGroupName: 'g',
       logStreamName: 's',
@@ -73,7 +75,7 @@ describe('drop-ack sandbox', () => {
       body: new Uint8Array([0x90]),
     });
     expect(await traces.json()).toEqual({ rate_by_service: {} });
-    const info = await (await fetch(`${sandbox.datadogUrl}/info`)).json();
+    const info = (await (await fetch(`${sandbox.datadogUrl}/info`)).json()) as { endpoints: string[] };
     expect(info.endpoints).toContain('/v0.4/traces');
   });
 
@@ -86,9 +88,10 @@ describe('drop-ack sandbox', () => {
       socket.send(datagram, Number(port), host, (err) => (err ? reject(err) : resolve())),
     );
     socket.close();
-    const rules = await (
-      await fetch(`http://${sandbox.xrayAddress}/GetSamplingRules`, { method: 'POST', body: '{}' })
-    ).json();
+    const res = await fetch(`http://${sandbox.xrayAddress}/GetSamplingRules`, { method: 'POST', body: '{}' });
+    const rules = (await res.json()) as {
+      SamplingRuleRecords: Array<{ SamplingRule: { FixedRate: number } }>;
+    };
     expect(rules.SamplingRuleRecords[0].SamplingRule.FixedRate).toBe(1);
     for (let i = 0; i < 50 && !sandbox.counts().xray; i++) await new Promise((r) => setTimeout(r, 10));
     expect(sandbox.counts().xray).toEqual({ payloads: 1, bytes: datagram.length });

@@ -9,7 +9,8 @@ const REQUESTS = 16;
 
 describe('bakeoff compare, end to end', () => {
   let result: CompareResult;
-  const api = async <T>(p: string): Promise<T> => (await (await fetch(`${result.sandboxUrl}${p}`)).json()) as T;
+  const api = async <T>(p: string): Promise<T> =>
+    (await (await fetch(`${result.sandboxUrl}${p}`)).json()) as T;
 
   beforeAll(async () => {
     result = await runCompare({
@@ -34,12 +35,16 @@ describe('bakeoff compare, end to end', () => {
 
   it.each(['honeycomb', 'sentry'])('counts %s delivery exactly as the sandbox holds it', async (vendor) => {
     const m = result.vendors[vendor];
-    const traces = await api<Array<{ seq: number | null }>>(`/api/traces?vendor=${vendor}&run=${result.runId}&limit=1000`);
+    const traces = await api<Array<{ seq: number | null }>>(
+      `/api/traces?vendor=${vendor}&run=${result.runId}&limit=1000`,
+    );
     const seqs = new Set(traces.map((t) => t.seq));
     expect(m.expected).toBe(REQUESTS);
     expect(m.delivered).toBe(seqs.size);
     expect(m.delivered).toBe(REQUESTS);
-    const errors = await api<Array<{ seq: number | null }>>(`/api/errors?vendor=${vendor}&run=${result.runId}`);
+    const errors = await api<Array<{ seq: number | null }>>(
+      `/api/errors?vendor=${vendor}&run=${result.runId}`,
+    );
     expect(m.errorsCaptured).toBe(new Set(errors.map((e) => e.seq)).size);
     expect(m.errorsInjected).toBe(result.sent[vendor].filter((r) => Number(r.status) >= 500).length);
     expect(m.bytesPerRequest).toBeGreaterThan(0);

@@ -161,7 +161,8 @@ describe('runLoad', () => {
 
   it('keeps what the service says chaos injected (x-bakeoff-chaos) on the record', async () => {
     const target = await stub({
-      headersFor: (r) => (r.seq === 3 ? { 'x-bakeoff-chaos': 'rule=slow;delay_ms=12' } : {}),
+      headersFor: (r): Record<string, string> =>
+        r.seq === 3 ? { 'x-bakeoff-chaos': 'rule=slow;delay_ms=12' } : {},
     });
     const summary = await runLoad({ target: target.url, requests: 5, keepRecords: true });
     const bySeq = new Map(summary.records?.map((r) => [r.seq, r]));
