@@ -18,7 +18,14 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
-import type { Adapter, AdapterFactory, AdapterOptions, AttributeValue, Destination, ErrorContext } from './types';
+import type {
+  Adapter,
+  AdapterFactory,
+  AdapterOptions,
+  AttributeValue,
+  Destination,
+  ErrorContext,
+} from './types';
 
 type Tracer = typeof import('dd-trace').default;
 type DdSpan = NonNullable<ReturnType<ReturnType<Tracer['scope']>['active']>>;
@@ -46,7 +53,8 @@ export function datadogSettings(options: AdapterOptions): DatadogSettings {
   const { env, sandboxUrl } = options;
   let agentUrl: string;
   if (env.DD_TRACE_AGENT_URL) agentUrl = env.DD_TRACE_AGENT_URL;
-  else if (env.DD_AGENT_HOST) agentUrl = `http://${env.DD_AGENT_HOST}:${env.DD_TRACE_AGENT_PORT || AGENT_PORT}`;
+  else if (env.DD_AGENT_HOST)
+    agentUrl = `http://${env.DD_AGENT_HOST}:${env.DD_TRACE_AGENT_PORT || AGENT_PORT}`;
   else agentUrl = `http://${new URL(sandboxUrl).hostname}:${AGENT_PORT}`;
   // An agent of your own (or an API key for one) means the data is going to Datadog: the agent forwards it.
   const vendor = Boolean(env.DD_API_KEY || env.DD_AGENT_HOST);
@@ -167,7 +175,10 @@ export const createDatadogAdapter: AdapterFactory = (options) => {
       const spans = new Set([active(), roots.getStore()].filter((s): s is DdSpan => s !== undefined));
       for (const span of spans) {
         span.setTag('error', error);
-        for (const [key, value] of Object.entries(context.attributes ?? {})) span.setTag(key, tagValue(value));
+        for (const [key, value] of Object.entries(context.attributes ?? {})) {
+          // The facade adds every tracer's ids; our own `dd.*` ids are the span's identity already.
+          if (!key.startsWith('dd.')) span.setTag(key, tagValue(value));
+        }
         if (context.handle) span.setTag('usr.name', context.handle);
       }
     },

@@ -237,7 +237,12 @@ export const createHoneycombAdapter: AdapterFactory = (options) => {
     },
 
     captureError(error, errorContext) {
-      const attributes: OtelAttributes = { ...errorContext.attributes };
+      // The facade adds every tracer's ids to the attributes; this span's own ids are already the span's.
+      const {
+        trace_id: _traceId,
+        span_id: _spanId,
+        ...attributes
+      }: OtelAttributes = { ...errorContext.attributes };
       if (errorContext.handle) attributes['user.handle'] = errorContext.handle;
       const isError = errorContext.level !== 'warning';
       const active = activeSpan();

@@ -42,13 +42,19 @@ export function assertCompatible(names: readonly AdapterName[]): void {
 }
 
 /** Builds (but does not start) the adapters for these names, in order. */
-export async function createAdapters(names: readonly AdapterName[], options: AdapterOptions): Promise<Adapter[]> {
+export async function createAdapters(
+  names: readonly AdapterName[],
+  options: AdapterOptions,
+): Promise<Adapter[]> {
   assertCompatible(names);
   const adapters: Adapter[] = [];
   for (const name of names) {
     const load = LOADERS[name];
     if (!load) {
-      throw new BakeoffError('BAKEOFF_ERR_UNKNOWN_ADAPTER', `Adapter "${name}" is not available in this build.`);
+      throw new BakeoffError(
+        'BAKEOFF_ERR_UNKNOWN_ADAPTER',
+        `Adapter "${name}" is not available in this build.`,
+      );
     }
     adapters.push((await load())(options));
   }

@@ -29,7 +29,6 @@ import type {
   AttributeValue,
   Destination,
   ErrorContext,
-  Scope,
   SpanOptions,
 } from './types';
 
@@ -92,7 +91,10 @@ export function dsnWithoutKey(dsn: string): string {
   try {
     url = new URL(dsn);
   } catch {
-    throw new BakeoffError('BAKEOFF_ERR_INVALID_ENV', 'SENTRY_DSN is not a URL (expected https://KEY@HOST/PROJECT).');
+    throw new BakeoffError(
+      'BAKEOFF_ERR_INVALID_ENV',
+      'SENTRY_DSN is not a URL (expected https://KEY@HOST/PROJECT).',
+    );
   }
   url.username = '';
   url.password = '';
@@ -185,17 +187,22 @@ export const createSentryAdapter: AdapterFactory = (options) => {
       span?.setAttribute(key, primitive(value));
       // Contexts are Sentry's unindexed detail on error events ("Additional Data" panels).
       if (scope === 'root') {
-        const context = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : { value };
+        const context =
+          value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : { value };
         sdk?.getIsolationScope().setContext(key, context);
       }
     },
 
     captureError(error: Error, context: ErrorContext) {
       const tags: Record<string, string | number | boolean> = { ...context.attributes };
+      // The facade adds every tracer's ids; the event carries its own trace context already.
+      delete tags.sentry_trace_id;
       sdk?.captureException(error, {
         level: context.level ?? 'error',
         tags,
-        contexts: context.request ? { bakeoff_request: { ...context.request, headers: undefined } } : undefined,
+        contexts: context.request
+          ? { bakeoff_request: { ...context.request, headers: undefined } }
+          : undefined,
         user: context.handle ? { username: context.handle } : undefined,
       });
     },

@@ -7,7 +7,15 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 
-export const ADAPTER_NAMES = ['honeycomb', 'xray', 'sentry', 'rollbar', 'datadog', 'cloudwatch', 'none'] as const;
+export const ADAPTER_NAMES = [
+  'honeycomb',
+  'xray',
+  'sentry',
+  'rollbar',
+  'datadog',
+  'cloudwatch',
+  'none',
+] as const;
 export type AdapterName = (typeof ADAPTER_NAMES)[number];
 
 export type Signal = 'traces' | 'errors' | 'logs';

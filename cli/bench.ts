@@ -42,22 +42,30 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   return n;
 }
 
+const OPTIONS = {
+  quick: { type: 'boolean', default: false },
+  rounds: { type: 'string' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  'light-duration': { type: 'string' },
+  connections: { type: 'string' },
+  arms: { type: 'string' },
+  out: { type: 'string' },
+  'no-chart': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** parseArgs with its errors (unknown flag, missing value) turned into a usage error that names the help. */
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS }).values;
+  } catch (error) {
+    throw new BakeoffError('BAKEOFF_ERR_USAGE', `${(error as Error).message}; see \`bakeoff bench --help\``);
+  }
+}
+
 export async function runBenchCommand(argv: string[]): Promise<BenchReport | undefined> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      rounds: { type: 'string' },
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      'light-duration': { type: 'string' },
-      connections: { type: 'string' },
-      arms: { type: 'string' },
-      out: { type: 'string' },
-      'no-chart': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const values = parseFlags(argv);
   if (values.help) {
     process.stdout.write(HELP);
     return undefined;

@@ -114,7 +114,9 @@ export function parseAdapterList(value: string): AdapterName[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
     throw new BakeoffError('BAKEOFF_ERR_INVALID_ENV', `Invalid environment: ${problems}`);
   }
   const e = parsed.data;

@@ -4,7 +4,15 @@
  */
 
 /** Adapter names, plus `otlp` for OTLP that arrives without a Honeycomb key header. */
-export const SANDBOX_VENDORS = ['honeycomb', 'otlp', 'xray', 'sentry', 'rollbar', 'datadog', 'cloudwatch'] as const;
+export const SANDBOX_VENDORS = [
+  'honeycomb',
+  'otlp',
+  'xray',
+  'sentry',
+  'rollbar',
+  'datadog',
+  'cloudwatch',
+] as const;
 export type SandboxVendor = (typeof SANDBOX_VENDORS)[number];
 
 export type SpanKind = 'server' | 'client' | 'internal' | 'producer' | 'consumer';

@@ -10,11 +10,11 @@ import type { CompareResult } from './run';
 export const CONSOLE_CHECKLIST: Record<string, string> = {
   honeycomb:
     'Query `WHERE bakeoff.run_id = <run>` in the dataset, open a trace of `POST /api/activities`: the `chaos.latency` span and the `app.user_handle` attribute in the sidebar.',
-  xray:
-    'CloudWatch → X-Ray traces → Trace map (activities → users), then a trace filtered by `annotation.bakeoff_run_id = "<run>"` with the subsegment timeline and the Annotations and Metadata tabs.',
+  xray: 'CloudWatch → X-Ray traces → Trace map (activities → users), then a trace filtered by `annotation.bakeoff_run_id = "<run>"` with the subsegment timeline and the Annotations and Metadata tabs.',
   sentry:
     'Issues → the `ReplyWriteError` issue with its tags, and Explore → Traces → one trace showing both services.',
-  rollbar: 'Items → the `ReplyWriteError` item: its traceback, the `custom.bakeoff` block and the person (handle).',
+  rollbar:
+    'Items → the `ReplyWriteError` item: its traceback, the `custom.bakeoff` block and the person (handle).',
   datadog:
     'APM → Traces, filter `@bakeoff.run_id:<run>`, open a flame graph with the users service; and the Service Map.',
   cloudwatch:

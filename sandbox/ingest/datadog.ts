@@ -121,11 +121,24 @@ const NANOS_PER_MS = 1_000_000n;
 
 export function spansToBatch(spans: DdSpan[]): IngestBatch {
   const batch: IngestBatch = { spans: [], errors: [], logs: [] };
-  for (const span of spans) {
-    const record = spanRecord(span);
-    batch.spans.push(record);
-    const error = errorRecord(span, record);
-    if (error) batch.errors.push(error);
+  const records = spans.map(spanRecord);
+  const serviceOf = new Map(records.map((r) => [r.spanId, r.service]));
+  const isEntry = (r: SpanRecord) => r.parentId === null || serviceOf.get(r.parentId) !== r.service;
+  batch.spans.push(...records);
+  // dd-trace tags every Express middleware span an error passes through; one fault must stay one error, so
+  // keep one per (trace, type, message), taken from the service-entry span when it has it (as Datadog's
+  // Error Tracking does).
+  const seen = new Set<string>();
+  const order = records
+    .map((_, i) => i)
+    .sort((a, b) => Number(isEntry(records[b])) - Number(isEntry(records[a])));
+  for (const i of order) {
+    const error = errorRecord(spans[i], records[i]);
+    if (!error) continue;
+    const key = `${error.traceId}\u0000${error.type}\u0000${error.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    batch.errors.push(error);
   }
   return batch;
 }

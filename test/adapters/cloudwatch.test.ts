@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_QUEUED_LINES } from '../../adapters/cloudwatch';
 import { type Sandbox, startSandbox } from '../../sandbox/server';
-import { eventually, type Stack, startStack } from './harness';
+import { eventually, SEEDED_UUID, type Stack, startStack } from './harness';
 import { conformanceSuite } from './suite';
 
 conformanceSuite({
@@ -21,28 +21,37 @@ describe('cloudwatch next to honeycomb', () => {
     await stack?.close();
   });
 
-  it('stamps each log line with the trace id Honeycomb recorded for the same request', async () => {
+  it('stamps each log line, error lines included, with the trace id Honeycomb recorded for the request', async () => {
     stack = await startStack({ observability: 'honeycomb,cloudwatch' });
     expect((await stack.request('GET', '/api/activities/home', 1)).status).toBe(200);
+    const failing = await stack.request('POST', `/api/activities/${SEEDED_UUID}/reply`, 2, {
+      handle: 'ada',
+      message: 'x',
+    });
+    expect(failing.status).toBe(500);
     expect((await stack.stop()).map((e) => e.code)).toEqual([0, 0]);
     const s = stack;
-    const trace = await eventually(async () => {
+    const traces = await eventually(async () => {
       const list = await s.api<Array<{ seq: number; traceId: string }>>(
         `/api/traces?vendor=honeycomb&run=${s.runId}`,
       );
-      return list.find((t) => t.seq === 1);
+      return list.length >= 2 ? list : undefined;
     });
+    const traceOf = (seq: number) => traces.find((t) => t.seq === seq)?.traceId;
     const logs = await eventually(async () => {
       const list = await s.api<Array<{ seq: number; message: string; traceId: string | null }>>(
         `/api/logs?vendor=cloudwatch&run=${s.runId}`,
       );
-      return list.length >= 2 ? list : undefined;
+      return list.length >= 5 ? list : undefined;
     });
-    const home = logs.find((l) => l.message === 'GET /api/activities/home 200');
-    const users = logs.find((l) => l.message === 'GET /api/users 200');
-    expect(home?.traceId).toBe(trace.traceId);
-    // The users service's line joins the same trace: propagation crossed the process boundary.
-    expect(users?.traceId).toBe(trace.traceId);
+    // Home: the activities line and the users service's line (propagation crossed the process boundary).
+    const home = logs.filter((l) => l.seq === 1);
+    expect(home.map((l) => l.message).sort()).toEqual(['GET /api/activities/home 200', 'GET /api/users 200']);
+    expect(home.map((l) => l.traceId)).toEqual([traceOf(1), traceOf(1)]);
+    // Failing: the request line, the app's error line and the adapter's captureError line.
+    const failed = logs.filter((l) => l.seq === 2);
+    expect(failed.length).toBe(3);
+    expect(failed.every((l) => l.traceId === traceOf(2))).toBe(true);
   }, 60_000);
 });
 

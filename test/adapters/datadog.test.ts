@@ -13,6 +13,7 @@ interface Span {
   spanId: string;
   parentId: string | null;
   service: string;
+  attributes: Record<string, unknown>;
 }
 
 /** dd-trace patches http/fetch itself; Sentry 11 uses diagnostics channels and (by default) no OTel provider. */
@@ -25,7 +26,7 @@ describe('datadog next to sentry in one process', () => {
     await stack?.close();
   });
 
-  it('keeps both vendors’ traces whole across the users service', async () => {
+  it('keeps both vendors’ traces whole across the users service, correlated on the root span', async () => {
     expect((await stack.request('GET', '/api/activities/home', 1)).status).toBe(200);
     expect((await stack.stop()).map((e) => e.code)).toEqual([0, 0]);
     for (const vendor of ['datadog', 'sentry']) {
@@ -38,6 +39,10 @@ describe('datadog next to sentry in one process', () => {
       const ids = new Set(spans.map((s) => s.spanId));
       const orphans = spans.filter((s) => s.service === 'users' && (!s.parentId || !ids.has(s.parentId)));
       expect(orphans, `${vendor}: users spans without a parent in the trace`).toEqual([]);
+      // scope 'root' annotations land on the request's server span, not on whatever middleware span was active.
+      const root = spans.find((s) => s.parentId === null)!;
+      expect(root.attributes['bakeoff.run_id'], vendor).toBe(stack.runId);
+      expect(Number(root.attributes['bakeoff.seq']), vendor).toBe(1);
     }
   });
 });
@@ -57,7 +62,10 @@ describe('datadog settings', () => {
     expect(datadogSettings({ ...base, env: { DD_TRACE_AGENT_URL: 'http://agent:9126/' } }).agentUrl).toBe(
       'http://agent:9126',
     );
-    const viaHost = datadogSettings({ ...base, env: { DD_AGENT_HOST: 'dd-agent', DD_TRACE_AGENT_PORT: '8136' } });
+    const viaHost = datadogSettings({
+      ...base,
+      env: { DD_AGENT_HOST: 'dd-agent', DD_TRACE_AGENT_PORT: '8136' },
+    });
     expect(viaHost.agentUrl).toBe('http://dd-agent:8136');
     expect(viaHost.destination.kind).toBe('vendor');
   });

@@ -60,7 +60,10 @@ describe('sentry settings', () => {
       ...base,
       env: { SENTRY_DSN: 'https://abc123def@o42.ingest.us.sentry.io/4501', SENTRY_TRACE_LIFECYCLE: 'static' },
     });
-    expect(settings.destination).toEqual({ kind: 'vendor', endpoint: 'https://o42.ingest.us.sentry.io/4501' });
+    expect(settings.destination).toEqual({
+      kind: 'vendor',
+      endpoint: 'https://o42.ingest.us.sentry.io/4501',
+    });
     expect(settings.destination.endpoint).not.toContain('abc123def');
     expect(settings.traceLifecycle).toBe('static');
   });
@@ -70,7 +73,10 @@ describe('sentry settings', () => {
       /SENTRY_TRACE_LIFECYCLE must be "stream" or "static"/,
     );
     expect(() => sentrySettings({ ...base, env: { SENTRY_DSN: 'secretkey-not-a-url' } })).toThrow(
-      expect.objectContaining({ code: 'BAKEOFF_ERR_INVALID_ENV', message: expect.not.stringContaining('secretkey') }),
+      expect.objectContaining({
+        code: 'BAKEOFF_ERR_INVALID_ENV',
+        message: expect.not.stringContaining('secretkey'),
+      }),
     );
   });
 });

@@ -131,6 +131,11 @@ export function conformanceSuite(spec: ConformanceSpec): void {
           (s) => s.name === 'db.query' && String(attr(s, 'db.statement')).includes('SELECT'),
         );
         expect(query, 'a db.query span with its statement').toBeDefined();
+        // Correlation sits on the request's root span, not on some inner span.
+        const root = spans.find((s) => !s.parentId || !spans.some((p) => p.spanId === s.parentId));
+        expect(root?.service).toBe('activities');
+        expect(attr(root!, 'bakeoff.run_id')).toBe(stack.runId);
+        expect(Number(attr(root!, 'bakeoff.seq'))).toBe(CONFORMANCE.home);
         const usersSpans = spans.filter((s) => s.service === 'users');
         expect(usersSpans.length).toBeGreaterThan(0);
         expect(usersSpans.some((s) => s.name === 'users.batch')).toBe(true);
