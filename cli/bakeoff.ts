@@ -25,6 +25,12 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the same seeded workload under each vendor and write the report card',
     run: async (argv) => (await import('./compare')).runCompareCommand(argv),
   },
+  bench: {
+    summary: 'measure what each vendor adapter costs the service (req/s, latency, CPU, RSS, bytes)',
+    run: async (argv) => {
+      await (await import('./bench')).runBenchCommand(argv);
+    },
+  },
 };
 
 function usage(): string {

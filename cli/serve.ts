@@ -27,8 +27,9 @@ Options:
   --data-dir <dir>            embedded store location (env DATA_DIR; default ./data)
   --with-sandbox              also run the vendor sandbox (UI on http://127.0.0.1:4400)
   --with-load                 also send demo traffic to the activities service
-  --demo                      the offline demo: sandbox + every vendor + traffic. dd-trace can't share a
-                              process with OpenTelemetry, so datadog runs in a second pair on ports +10
+  --demo                      the offline demo: sandbox + every vendor + traffic, chaos \`incident\` unless
+                              --chaos/CHAOS says otherwise. dd-trace can't share a process with
+                              OpenTelemetry, so datadog runs in a second pair on ports +10
   --quiet                     no per-request JSON log lines on stdout
   -h, --help                  show this help
 `;
@@ -157,6 +158,8 @@ function groupsFor(config: Config, demo: boolean): ProcessGroup[] {
 
 /** Both services as child processes, so every trace crosses a real process boundary. */
 async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<void> {
+  // The demo injects the `incident` scenario unless told otherwise, so error trackers have something to show.
+  if (options.demo && env.CHAOS === undefined) env.CHAOS = 'incident';
   const config = loadConfig(env); // validate once here, so a bad flag fails before anything starts
   const groups = groupsFor(config, options.demo);
   for (const group of groups) assertCompatible(parseAdapterList(group.observability));

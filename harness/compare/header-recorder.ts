@@ -13,14 +13,19 @@ export interface HeaderRecorder {
   url: string;
   /** Propagation header names seen so far, sorted. */
   seen(): string[];
+  /** The `x-bakeoff-seq` of every request that reached the users service. */
+  seqs(): Set<number>;
   reset(): void;
   close(): Promise<void>;
 }
 
 export async function startHeaderRecorder(target: () => string): Promise<HeaderRecorder> {
   const names = new Set<string>();
+  const seqs = new Set<number>();
   const server = http.createServer((req, res) => {
     for (const name of Object.keys(req.headers)) if (PROPAGATION.test(name)) names.add(name);
+    const seq = Number(req.headers['x-bakeoff-seq']);
+    if (Number.isInteger(seq)) seqs.add(seq);
     const upstream = new URL(req.url ?? '/', target());
     const forward = http.request(
       upstream,
@@ -42,7 +47,11 @@ export async function startHeaderRecorder(target: () => string): Promise<HeaderR
   return {
     url: `http://127.0.0.1:${port}`,
     seen: () => [...names].sort(),
-    reset: () => names.clear(),
+    seqs: () => new Set(seqs),
+    reset: () => {
+      names.clear();
+      seqs.clear();
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

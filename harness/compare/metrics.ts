@@ -36,7 +36,7 @@ export interface VendorMetrics {
   expected: number;
   delivered: number;
   spansPerRequest: number | null;
-  /** Share of delivered traces that include the users service's spans (0–1). */
+  /** Of the delivered traces whose request called the users service, the share that include its spans (0–1). */
   crossServiceLinked: number | null;
   /** Facade key → the name it arrived under (`bag:key`), or null when it was lost. */
   attributesKept: Record<string, string | null>;
@@ -74,6 +74,8 @@ export function computeMetrics(input: {
   haul: VendorHaul;
   sent: readonly SentRequest[];
   propagationHeaders: string[];
+  /** Seqs whose request reached the users service (some fail or find nothing before they would call it). */
+  usersCalled: ReadonlySet<number>;
 }): VendorMetrics {
   const { haul, sent, signals } = input;
   const requests = sent.length;
@@ -84,7 +86,8 @@ export function computeMetrics(input: {
   const rootTraces = haul.traces.filter((t) => t.seq !== null && bySeq.has(t.seq));
   const tracedSeqs = new Set(rootTraces.map((t) => t.seq));
   const spans = rootTraces.flatMap((t) => t.spans);
-  const linked = rootTraces.filter((t) => t.services.includes('users')).length;
+  const calling = rootTraces.filter((t) => input.usersCalled.has(t.seq!));
+  const linked = calling.filter((t) => t.services.includes('users')).length;
 
   // Timing fidelity: how far each recorded chaos.latency span is from the delay actually injected.
   const timingErrors: number[] = [];
@@ -141,7 +144,7 @@ export function computeMetrics(input: {
     expected,
     delivered,
     spansPerRequest: rootTraces.length > 0 ? round(spans.length / rootTraces.length) : null,
-    crossServiceLinked: rootTraces.length > 0 ? round(linked / rootTraces.length, 3) : null,
+    crossServiceLinked: calling.length > 0 ? round(linked / calling.length, 3) : null,
     attributesKept,
     errorsInjected,
     errorsCaptured,

@@ -162,10 +162,22 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       if (sandboxVendor) {
         await waitForQuiet(sandboxUrl, sandboxVendor);
         const haul = await collectVendor(sandboxUrl, sandboxVendor, runId, { since, until: Date.now() });
-        metrics = computeMetrics({ signals, haul, sent, propagationHeaders: recorder.seen() });
+        metrics = computeMetrics({
+          signals,
+          haul,
+          sent,
+          propagationHeaders: recorder.seen(),
+          usersCalled: recorder.seqs(),
+        });
       } else {
         const empty = { traces: [], errors: [], logs: [], payloads: [] };
-        metrics = computeMetrics({ signals, haul: empty, sent, propagationHeaders: recorder.seen() });
+        metrics = computeMetrics({
+          signals,
+          haul: empty,
+          sent,
+          propagationHeaders: recorder.seen(),
+          usersCalled: recorder.seqs(),
+        });
       }
       vendors[vendor] = metrics;
       options.onProgress?.({ type: 'vendor-done', vendor, metrics, wallMs: Date.now() - vendorStarted });

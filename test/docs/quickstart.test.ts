@@ -1,0 +1,63 @@
+/**
+ * The README's quick start, checked: exactly two commands, the second is what CI runs, and the first — the
+ * offline demo — really shows every vendor in the sandbox within a minute. (`npm ci` is what set up this run,
+ * and `npm test` already built dist/, so the demo is started from its `npm start` script's serve step.)
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../adapters/harness';
+import { type Spawned, spawnCli } from '../helpers/cli';
+
+const root = path.resolve(__dirname, '../..');
+
+function quickStart(): string[] {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.split(/^## Quick start$/m)[1];
+  const block = section.match(/```sh\n([\s\S]*?)```/)![1];
+  return block.split('\n').filter((line) => line.trim() && !line.trim().startsWith('#'));
+}
+
+describe('README quick start', () => {
+  let demo: Spawned | undefined;
+  afterAll(async () => {
+    if (demo && demo.child.exitCode === null) {
+      demo.child.kill('SIGTERM');
+      await demo.exited;
+    }
+  });
+
+  it('holds exactly two commands: the demo and the tests, the latter run verbatim by CI', () => {
+    const commands = quickStart();
+    expect(commands).toEqual(['npm ci && npm start', 'npm ci && npm test']);
+    expect(readFileSync(path.join(root, '.ci/run'), 'utf8')).toContain(`\n${commands[1]}\n`);
+  });
+
+  it('starts the offline demo, and every vendor shows up in the sandbox within a minute', async () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const serve = pkg.scripts.start.replace(/^npm run build && node dist\/cli\/bakeoff\.js /, '');
+    expect(serve).toBe('serve --demo');
+    demo = spawnCli([...serve.split(' '), '--quiet'], {
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bakeoff-demo-')),
+    });
+    await demo.waitFor(/open http:\/\/127\.0\.0\.1:4400/, 60_000);
+    const wanted = ['honeycomb', 'xray', 'sentry', 'datadog', 'rollbar', 'cloudwatch'];
+    const vendors = await eventually(async () => {
+      const list = (await (await fetch('http://127.0.0.1:4400/api/vendors')).json()) as Array<{
+        vendor: string;
+        spans: number;
+        errors: number;
+        logs: number;
+      }>;
+      const seen = list.filter((v) => v.spans + v.errors + v.logs > 0).map((v) => v.vendor);
+      return wanted.every((v) => seen.includes(v)) ? seen : undefined;
+    }, 60_000).catch(async (error) => {
+      throw new Error(`${(error as Error).message}\n${demo?.output()}`);
+    });
+    expect(vendors).toEqual(expect.arrayContaining(wanted));
+    const runs = (await (await fetch('http://127.0.0.1:4400/api/runs')).json()) as Array<{ vendors: string[] }>;
+    expect(runs[0].vendors).toEqual(expect.arrayContaining(['honeycomb', 'datadog']));
+  }, 120_000);
+});
