@@ -132,7 +132,8 @@ export const createSentryAdapter: AdapterFactory = (options) => {
 
     start() {
       // Required here, not at the top: the SDK must be loaded (and init run) before express and fetch are used.
-      sdk = require('@sentry/node') as Sentry;
+      const sentry = require('@sentry/node') as Sentry;
+      sdk = sentry;
       sdk.init({
         dsn: settings.dsn,
         environment: settings.environment,
@@ -142,7 +143,12 @@ export const createSentryAdapter: AdapterFactory = (options) => {
         // Sent on errors and `transaction` events (Sentry's "server" tag); streamed spans use service.name below.
         serverName: options.serviceName,
         // The app reports errors itself, with context; see the file comment.
-        integrations: [sdk.expressIntegration({ shouldHandleError: false })],
+        // Dedupe drops an event identical to the one before it (same message and stack). Each injected fault is a
+        // separate request's failure, and the comparison counts occurrences, so every one must be sent.
+        integrations: (defaults) => [
+          ...defaults.filter((integration) => integration.name !== 'Dedupe'),
+          sentry.expressIntegration({ shouldHandleError: false }),
+        ],
         // Request headers help in the issue view, but the services' shared secret never leaves the process;
         // bodies and cookies hold user data the comparison does not need.
         dataCollection: {

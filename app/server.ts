@@ -3,7 +3,7 @@
  * vendor request handlers first, correlation and logging, routes, then vendor error handlers, error capture
  * and the JSON error answer.
  */
-import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import { activitiesRouter } from './activities/routes';
 import type { UsersClient } from './activities/users-client';
 import { adminRouter, type ChaosUpdate } from './admin/routes';
@@ -24,6 +24,8 @@ export interface CommonDeps {
   logger: Logger;
   chaos: ChaosEngine;
   adminToken: string | undefined;
+  /** Mounted before everything else (the graceful-shutdown request counter). */
+  first?: RequestHandler[];
 }
 
 export interface ActivitiesAppDeps extends CommonDeps {
@@ -79,6 +81,7 @@ function assemble(
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  for (const handler of deps.first ?? []) app.use(handler);
   for (const handler of telemetry.requestHandlers()) app.use(handler);
   app.use(requestContext(telemetry, logger));
   app.use(jsonBody);

@@ -73,7 +73,8 @@ export async function startService(
     fileName: `${role}.sqlite`,
     observer: querySpans(telemetry),
   });
-  const common = { store, telemetry, logger, chaos, adminToken: config.adminToken };
+  const drain = new Drain();
+  const common = { store, telemetry, logger, chaos, adminToken: config.adminToken, first: [drain.middleware] };
   const app =
     role === 'activities'
       ? createActivitiesApp({
@@ -83,12 +84,8 @@ export async function startService(
         })
       : createUsersApp({ ...common, serviceToken: config.serviceToken });
 
-  const drain = new Drain();
-  const root = (await import('express')).default();
-  root.disable('x-powered-by');
-  root.use(drain.middleware, app);
   const port = role === 'activities' ? config.port : config.usersPort;
-  const server = root.listen(port, config.host);
+  const server = app.listen(port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -91,14 +91,21 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
     concurrency: positiveInt('--concurrency', values.concurrency, 4),
     runId: values.run,
     sandboxUrl: values.sandbox,
-    keepSandbox: values.screenshots,
+    // Kept until the screenshots and the export below are done.
+    keepSandbox: true,
     onProgress: progressPrinter(),
   });
   const dir = path.resolve(values.out ?? path.join('reports', result.runId));
   mkdirSync(dir, { recursive: true });
   let screenshots: Awaited<ReturnType<typeof takeScreenshots>> = [];
   try {
-    if (values.screenshots) screenshots = await screenshotsFor(result, dir);
+    if (values.screenshots) {
+      // The numbers are the report; a browser problem must not cost them.
+      screenshots = await screenshotsFor(result, dir).catch((error: Error) => {
+        process.stderr.write(`[compare] screenshots skipped: ${error.message.split('\n')[0]}\n`);
+        return [];
+      });
+    }
     // Everything the sandbox holds, so the run can be reopened later: `bakeoff sandbox` + POST /api/import.
     const exported = await fetch(`${result.sandboxUrl}/api/export`);
     if (exported.ok)
@@ -140,6 +147,7 @@ async function screenshotsFor(result: Awaited<ReturnType<typeof runCompare>>, di
     sandboxUrl: result.sandboxUrl,
     runId: result.runId,
     seq,
+    columns: Object.values(result.vendors).filter((m) => m.signals.length > 0).length,
     waterfalls: tracing
       .filter((v) => byVendor.get(v)?.has(seq))
       .map((v) => ({ vendor: v, traceId: byVendor.get(v)!.get(seq)! })),

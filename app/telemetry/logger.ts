@@ -38,10 +38,13 @@ export function createLogger(options: {
   silent?: boolean;
 }): Logger {
   const { telemetry } = options;
+  // Nobody reads the lines when stdout is quiet and no adapter ships logs: skip the work on the hot path.
+  const unread = (options.silent ?? false) && !telemetry.adapters.some((a) => typeof a.log === 'function');
   // Ids passed explicitly (captured while the request's span was active) win over the ambient context.
   const stampTraceIds = winston.format((info) => ({ ...telemetry.traceContext(), ...info }));
   return winston.createLogger({
     level: options.level,
+    silent: unread,
     defaultMeta: { service: options.service },
     format: winston.format.combine(stampTraceIds(), winston.format.timestamp(), winston.format.json()),
     transports: [

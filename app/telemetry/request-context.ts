@@ -43,6 +43,7 @@ export function requestContext(telemetry: Telemetry, logger: Logger): RequestHan
     res.locals.correlation = correlation;
     if (correlation.runId) telemetry.annotate('bakeoff.run_id', correlation.runId, 'root');
     if (correlation.seq !== undefined) telemetry.annotate('bakeoff.seq', correlation.seq, 'root');
+    if (logger.silent) return next();
     // Captured now, while the request's root span is the active one in every vendor.
     const traceIds = telemetry.traceContext();
     res.on('finish', () => {

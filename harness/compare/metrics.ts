@@ -42,7 +42,7 @@ export interface VendorMetrics {
   attributesKept: Record<string, string | null>;
   errorsInjected: number;
   errorsCaptured: number;
-  /** Captured errors that carry stack frames / link to a trace. */
+  /** Requests whose captured error carries stack frames / links to a trace. */
   errorsWithFrames: number;
   errorsLinkedToTrace: number;
   logLines: number;
@@ -148,8 +148,8 @@ export function computeMetrics(input: {
     attributesKept,
     errorsInjected,
     errorsCaptured,
-    errorsWithFrames: capturedErrors.filter((e) => e.frames.length > 0).length,
-    errorsLinkedToTrace: capturedErrors.filter((e) => e.traceId).length,
+    errorsWithFrames: new Set(capturedErrors.filter((e) => e.frames.length > 0).map((e) => e.seq)).size,
+    errorsLinkedToTrace: new Set(capturedErrors.filter((e) => e.traceId).map((e) => e.seq)).size,
     logLines: haul.logs.length,
     timingErrorMsP50: round(percentile(timingErrors, 50)),
     timingErrorMsP99: round(percentile(timingErrors, 99)),
@@ -178,9 +178,9 @@ export function verdict(m: VendorMetrics): { captures: string[]; misses: string[
   }
   if (m.signals.includes('logs'))
     note(m.delivered === m.expected, `${m.delivered}/${m.expected} request logs`);
-  const lost = Object.entries(m.attributesKept)
-    .filter(([, v]) => v === null)
-    .map(([k]) => k);
+  // Span annotations can only survive in a tracer; error trackers and log shippers are judged on correlation.
+  const relevant = m.signals.includes('traces') ? FACADE_KEYS : ['bakeoff.run_id', 'bakeoff.seq'];
+  const lost = relevant.filter((k) => m.attributesKept[k] === null);
   if (m.signals.length > 0 && lost.length > 0) misses.push(`attributes ${lost.join(', ')}`);
   if (m.signals.length === 0) captures.push('nothing (baseline)');
   return { captures, misses };
