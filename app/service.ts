@@ -74,7 +74,14 @@ export async function startService(
     observer: querySpans(telemetry),
   });
   const drain = new Drain();
-  const common = { store, telemetry, logger, chaos, adminToken: config.adminToken, first: [drain.middleware] };
+  const common = {
+    store,
+    telemetry,
+    logger,
+    chaos,
+    adminToken: config.adminToken,
+    first: [drain.middleware],
+  };
   const app =
     role === 'activities'
       ? createActivitiesApp({

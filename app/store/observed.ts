@@ -17,7 +17,15 @@ export function observeDriver(driver: SqlDriver, observer: QueryObserver | undef
   };
 }
 
+const oneLine = new Map<string, string>();
+
 /** One line, as spans and logs show it; parameter values are never part of the text. */
 export function statementText(sql: string): string {
-  return sql.replace(/\s+/g, ' ').trim();
+  // The repository's statements are a small fixed set: normalise each once, not on every query.
+  let text = oneLine.get(sql);
+  if (text === undefined) {
+    text = sql.replace(/\s+/g, ' ').trim();
+    if (oneLine.size < 1000) oneLine.set(sql, text);
+  }
+  return text;
 }

@@ -20,13 +20,22 @@ export type FaultReporter = (adapter: string, hook: string, error: unknown) => v
 
 export class Telemetry {
   private readonly reported = new Set<string>();
+  // Per-hook lists, built once: with `none` every call below is a loop over nothing.
   private readonly spanners: Adapter[];
+  private readonly annotators: Adapter[];
+  private readonly describers: Adapter[];
+  private readonly tracers: Adapter[];
+  private readonly loggers: Adapter[];
 
   constructor(
     readonly adapters: readonly Adapter[],
     private readonly onAdapterFault: FaultReporter = defaultFaultReporter,
   ) {
     this.spanners = adapters.filter((a) => typeof a.withSpan === 'function');
+    this.annotators = adapters.filter((a) => typeof a.annotate === 'function');
+    this.describers = adapters.filter((a) => typeof a.metadata === 'function');
+    this.tracers = adapters.filter((a) => typeof a.traceContext === 'function');
+    this.loggers = adapters.filter((a) => typeof a.log === 'function');
   }
 
   /** Every adapter's request middleware, guarded: one that throws is skipped for that request. */
@@ -85,18 +94,11 @@ export class Telemetry {
   }
 
   annotate(key: string, value: AttributeValue, scope: Scope = 'span'): void {
-    for (const a of this.adapters)
-      if (a.annotate) this.guard(a, 'annotate', () => a.annotate?.(key, value, scope));
-  }
-
-  /** Several annotations at once, on the same scope. */
-  annotateAll(attributes: Attributes, scope: Scope = 'span'): void {
-    for (const [key, value] of Object.entries(attributes)) this.annotate(key, value, scope);
+    for (const a of this.annotators) this.guard(a, 'annotate', () => a.annotate?.(key, value, scope));
   }
 
   metadata(key: string, value: unknown, scope: Scope = 'span'): void {
-    for (const a of this.adapters)
-      if (a.metadata) this.guard(a, 'metadata', () => a.metadata?.(key, value, scope));
+    for (const a of this.describers) this.guard(a, 'metadata', () => a.metadata?.(key, value, scope));
   }
 
   /** Reports an error to every adapter; the active tracers' ids ride along, so an error links to its trace. */
@@ -111,8 +113,7 @@ export class Telemetry {
   /** Trace ids from every tracing adapter, to stamp on log lines (`trace_id`, `dd.trace_id`, …). */
   traceContext(): Record<string, string> {
     const ids: Record<string, string> = {};
-    for (const a of this.adapters) {
-      if (!a.traceContext) continue;
+    for (const a of this.tracers) {
       const own = this.guard(a, 'traceContext', () => a.traceContext?.());
       if (own) Object.assign(ids, own);
     }
@@ -121,7 +122,7 @@ export class Telemetry {
 
   /** Hands a structured log entry to the adapters that ship logs (CloudWatch). */
   forwardLog(entry: LogEntry): void {
-    for (const a of this.adapters) if (a.log) this.guard(a, 'log', () => a.log?.(entry));
+    for (const a of this.loggers) this.guard(a, 'log', () => a.log?.(entry));
   }
 
   /** Flushes every adapter in parallel; resolves by `timeoutMs` whatever the vendors do. */
