@@ -19,6 +19,7 @@ import type { Logger } from 'winston';
 import type WinstonCloudWatch from 'winston-cloudwatch';
 import { BakeoffError } from '../config/errors';
 import { errorLine, logLine, toJsonLine } from './cloudwatch-lines';
+import { withDeadline } from './deadline';
 import type { Adapter, AdapterFactory, AdapterOptions, Destination } from './types';
 
 /** winston-cloudwatch's upload interval; 1 s keeps logs close to real time (its default is 2 s). */
@@ -103,18 +104,6 @@ export function resolveCloudWatchTarget(options: AdapterOptions): CloudWatchTarg
   };
 }
 
-/** Resolves when `work` settles or at `ms`, whichever is first; never rejects. */
-function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  return Promise.race([work.then(noop, noop), deadline]).finally(() => clearTimeout(timer));
-}
-
-function noop(): void {}
-
 /** The transport's queue: not in its typings, but it is the array it uploads from (`lib/cloudwatch-integration`). */
 type QueuedTransport = WinstonCloudWatch & { logEvents: unknown[]; flushTimeout?: number };
 
@@ -139,7 +128,7 @@ export const createCloudWatchAdapter: AdapterFactory = (options) => {
    * first write, and a timer created inside a request would run every later upload in that request's context
    * (a tracing SDK would file each upload call under that long-finished request).
    */
-  let write: (line: Record<string, unknown>) => void = noop;
+  let write: (line: Record<string, unknown>) => void = () => {};
 
   const adapter: Adapter = {
     name: 'cloudwatch',

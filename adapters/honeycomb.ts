@@ -23,6 +23,7 @@ import {
 import { ExportResultCode, getRPCMetadata } from '@opentelemetry/core';
 import type { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 import type { RequestHandler } from 'express';
+import { withDeadline } from './deadline';
 import type { Adapter, AdapterFactory, AdapterOptions, Destination } from './types';
 
 /** Honeycomb's US ingest; EU teams set `HONEYCOMB_API_ENDPOINT=https://api.eu1.honeycomb.io`. */
@@ -65,18 +66,6 @@ function exportTimeoutMs(env: AdapterOptions['env']): number {
   const fromEnv = Number(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT);
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_EXPORT_TIMEOUT_MS;
 }
-
-/** Resolves when `work` settles or at `ms`, whichever is first; never rejects. */
-function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  return Promise.race([work.then(noop, noop), deadline]).finally(() => clearTimeout(timer));
-}
-
-function noop(): void {}
 
 /** OTel attributes are primitives (or arrays of them); objects become JSON, the way Honeycomb shows nested data. */
 function attributeValue(value: unknown): string | number | boolean {

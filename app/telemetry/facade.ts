@@ -4,6 +4,7 @@
  * otherwise ignored (the OpenTelemetry-contrib rule for user hooks).
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { withDeadline } from '../../adapters/deadline';
 import type {
   Adapter,
   Attributes,
@@ -137,10 +138,12 @@ export class Telemetry {
   private async everyAdapter(hook: string, timeoutMs: number, call: (a: Adapter) => Promise<void>) {
     await Promise.all(
       this.adapters.map((a) =>
-        withTimeout(
-          Promise.resolve().then(() => call(a)),
+        withDeadline(
+          Promise.resolve()
+            .then(() => call(a))
+            .catch((error) => this.report(a.name, hook, error)),
           timeoutMs,
-        ).catch((error) => this.report(a.name, hook, error)),
+        ),
       ),
     );
   }
@@ -184,13 +187,4 @@ export class Telemetry {
 function defaultFaultReporter(adapter: string, hook: string, error: unknown) {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`[bakeoff] adapter ${adapter} failed in ${hook} (reported once): ${message}\n`);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

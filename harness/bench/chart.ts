@@ -4,20 +4,8 @@
  * local headless Chromium through playwright-core. No network: the page has no external resources.
  */
 import { writeFileSync } from 'node:fs';
+import { launchChromium } from '../browser';
 import type { ArmResult, BenchReport } from './types';
-
-/** Chromium flags for an offline, sandbox-less container (no GPU, no background fetches, no first-run UI). */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-export const DEFAULT_CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface Panel {
   title: string;
@@ -101,13 +89,8 @@ h1{font-size:18px;margin:0 0 4px} p{margin:0 0 12px;color:#444}
 }
 
 /** Renders the chart to `pngPath` with a local Chromium. */
-export async function renderChartPng(
-  report: BenchReport,
-  pngPath: string,
-  executablePath = DEFAULT_CHROMIUM,
-): Promise<void> {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+export async function renderChartPng(report: BenchReport, pngPath: string): Promise<void> {
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
     await page.setContent(chartHtml(report), { waitUntil: 'load' });

@@ -8,25 +8,13 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ServicePairProcess, startServicePair } from '../../harness/services';
+import { type ServicePairProcess, sandboxEnv, startServicePair } from '../../harness/services';
 import { type Sandbox, startSandbox } from '../../sandbox/server';
 
 export const CONFORMANCE_SCENARIO = path.resolve(__dirname, '../fixtures/scenarios/conformance.yaml');
 /** A seeded activity: the failing reply needs a syntactically valid parent. */
 export const SEEDED_UUID = '5eed0000-0000-4000-8000-000000000001';
 
-/** Vendor credentials from the developer's shell must never send test data to a real account. */
-const REAL_VENDOR_VARS = [
-  'HONEYCOMB_API_KEY',
-  'SENTRY_DSN',
-  'ROLLBAR_ACCESS_TOKEN',
-  'DD_API_KEY',
-  'DD_AGENT_HOST',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-];
 
 export type Endpoints = 'sandbox' | 'refused' | 'hanging';
 
@@ -90,15 +78,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const endpoints = options.endpoints ?? 'sandbox';
   const cleanups: Array<() => Promise<void>> = [];
   let sandbox: Sandbox | undefined;
-  let vendorEnv: Record<string, string>;
+  let vendorEnv: Record<string, string | undefined>;
   if (endpoints === 'sandbox') {
     sandbox = await startSandbox({ port: 0, otlpPort: 0, datadogPort: 0, xrayPort: 0 });
     cleanups.push(() => sandbox!.close());
-    vendorEnv = {
-      BAKEOFF_SANDBOX: sandbox.url,
-      AWS_XRAY_DAEMON_ADDRESS: sandbox.xrayAddress,
-      DD_TRACE_AGENT_URL: sandbox.datadogUrl,
-    };
+    vendorEnv = sandboxEnv(sandbox);
   } else {
     let port: number;
     if (endpoints === 'hanging') {
@@ -108,11 +92,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     } else {
       port = await refusedPort();
     }
-    vendorEnv = {
-      BAKEOFF_SANDBOX: `http://127.0.0.1:${port}`,
-      AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${port}`,
-      DD_TRACE_AGENT_URL: `http://127.0.0.1:${port}`,
-    };
+    vendorEnv = sandboxEnv({
+      url: `http://127.0.0.1:${port}`,
+      xrayAddress: `127.0.0.1:${port}`,
+      datadogUrl: `http://127.0.0.1:${port}`,
+    });
   }
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bakeoff-adapter-'));
@@ -127,7 +111,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...vendorEnv,
     ...options.env,
   };
-  for (const name of REAL_VENDOR_VARS) if (!options.env?.[name]) env[name] = undefined;
 
   let pair: ServicePairProcess;
   try {
