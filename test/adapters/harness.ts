@@ -15,7 +15,6 @@ export const CONFORMANCE_SCENARIO = path.resolve(__dirname, '../fixtures/scenari
 /** A seeded activity: the failing reply needs a syntactically valid parent. */
 export const SEEDED_UUID = '5eed0000-0000-4000-8000-000000000001';
 
-
 export type Endpoints = 'sandbox' | 'refused' | 'hanging';
 
 export interface StackOptions {

@@ -3,8 +3,7 @@
  * offline demo — really shows every vendor in the sandbox within a minute. (`npm ci` is what set up this run,
  * and `npm test` already built dist/, so the demo is started from its `npm start` script's serve step.)
  */
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,7 +56,9 @@ describe('README quick start', () => {
       throw new Error(`${(error as Error).message}\n${demo?.output()}`);
     });
     expect(vendors).toEqual(expect.arrayContaining(wanted));
-    const runs = (await (await fetch('http://127.0.0.1:4400/api/runs')).json()) as Array<{ vendors: string[] }>;
+    const runs = (await (await fetch('http://127.0.0.1:4400/api/runs')).json()) as Array<{
+      vendors: string[];
+    }>;
     expect(runs[0].vendors).toEqual(expect.arrayContaining(['honeycomb', 'datadog']));
   }, 120_000);
 });

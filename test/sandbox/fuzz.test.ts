@@ -50,7 +50,10 @@ function otlpProtoSpan(): Buffer {
   ]);
   return field(0x0a, field(0x12, field(0x12, span)));
 }
-const VALID: Record<string, { route: string; port: 'main' | 'otlp' | 'datadog'; body: Buffer; headers: Record<string, string> }> = {
+const VALID: Record<
+  string,
+  { route: string; port: 'main' | 'otlp' | 'datadog'; body: Buffer; headers: Record<string, string> }
+> = {
   otlpJson: {
     route: '/v1/traces',
     port: 'otlp',
@@ -90,7 +93,22 @@ const VALID: Record<string, { route: string; port: 'main' | 'otlp' | 'datadog'; 
     port: 'datadog',
     headers: { 'content-type': 'application/msgpack' },
     body: Buffer.from(
-      encode([[{ trace_id: 1, span_id: 2, parent_id: 0, name: 'x', resource: 'r', service: 's', start: 1, duration: 2, meta: {}, metrics: {} }]]),
+      encode([
+        [
+          {
+            trace_id: 1,
+            span_id: 2,
+            parent_id: 0,
+            name: 'x',
+            resource: 'r',
+            service: 's',
+            start: 1,
+            duration: 2,
+            meta: {},
+            metrics: {},
+          },
+        ],
+      ]),
     ),
   },
   sentry: {
@@ -113,7 +131,10 @@ const VALID: Record<string, { route: string; port: 'main' | 'otlp' | 'datadog'; 
   cloudwatch: {
     route: '/',
     port: 'main',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' },
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'Logs_20140328.DescribeLogGroups',
+    },
     body: Buffer.from(JSON.stringify({ logGroupNamePrefix: 'bakeoff' })),
   },
 };
@@ -123,7 +144,8 @@ function mutate(body: Buffer, next: () => number): Buffer {
   if (choice < 0.25) return body.subarray(0, Math.floor(next() * body.length)); // truncated
   if (choice < 0.5) {
     const copy = Buffer.from(body);
-    for (let k = 0; k < 1 + next() * 8; k++) copy[Math.floor(next() * copy.length)] = Math.floor(next() * 256);
+    for (let k = 0; k < 1 + next() * 8; k++)
+      copy[Math.floor(next() * copy.length)] = Math.floor(next() * 256);
     return copy; // bytes flipped
   }
   if (choice < 0.6) return gzipSync(mutate(body, next)); // compressed garbage
@@ -193,11 +215,15 @@ describe('sandbox ingest fuzzing', () => {
     }
     // A burst of datagrams can overflow the socket's receive buffer; the valid one goes last, after a pause.
     await new Promise((r) => setTimeout(r, 300));
-    await new Promise<void>((resolve) => socket.send(Buffer.from(valid), Number(port), host, () => resolve()));
+    await new Promise<void>((resolve) =>
+      socket.send(Buffer.from(valid), Number(port), host, () => resolve()),
+    );
     socket.close();
     await new Promise((r) => setTimeout(r, 300));
     expect((await fetch(`${sandbox.url}/api/health`)).status).toBe(200);
-    const traces = (await (await fetch(`${sandbox.url}/api/traces?vendor=xray`)).json()) as Array<{ traceId: string }>;
+    const traces = (await (await fetch(`${sandbox.url}/api/traces?vendor=xray`)).json()) as Array<{
+      traceId: string;
+    }>;
     expect(traces.some((t) => t.traceId === '1-581cf771-a006649127e371903a2de979')).toBe(true);
   }, 60_000);
 });
