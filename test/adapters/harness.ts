@@ -4,10 +4,10 @@
  * a dead endpoint, for outage tests).
  */
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deadVendorEnv, hangingEndpoint, refusedEndpoint } from '../../harness/dead-endpoints';
 import { type ServicePairProcess, sandboxEnv, startServicePair } from '../../harness/services';
 import { type Sandbox, startSandbox } from '../../sandbox/server';
 
@@ -45,34 +45,6 @@ export interface Stack {
 
 let runCounter = 0;
 
-/** A server that accepts connections and never answers: the worst kind of vendor outage. */
-async function hangingServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A port nothing listens on (bound, then released). */
-async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export async function startStack(options: StackOptions): Promise<Stack> {
   const endpoints = options.endpoints ?? 'sandbox';
   const cleanups: Array<() => Promise<void>> = [];
@@ -83,19 +55,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => sandbox!.close());
     vendorEnv = sandboxEnv(sandbox);
   } else {
-    let port: number;
-    if (endpoints === 'hanging') {
-      const hang = await hangingServer();
-      cleanups.push(() => hang.close());
-      port = hang.port;
-    } else {
-      port = await refusedPort();
-    }
-    vendorEnv = sandboxEnv({
-      url: `http://127.0.0.1:${port}`,
-      xrayAddress: `127.0.0.1:${port}`,
-      datadogUrl: `http://127.0.0.1:${port}`,
-    });
+    const dead = endpoints === 'hanging' ? await hangingEndpoint() : await refusedEndpoint();
+    cleanups.push(() => dead.close());
+    vendorEnv = sandboxEnv(deadVendorEnv(dead.port));
   }
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bakeoff-adapter-'));
