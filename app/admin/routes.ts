@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ChaosEngine } from '../chaos/engine';
 import { listScenarios, loadScenario, parseScenario } from '../chaos/scenario';
 import { HttpError } from '../http/errors';
-import { tokensEqual } from '../http/secrets';
+import { tokenChecker } from '../http/secrets';
 import { validate } from '../http/validation';
 import { ADMIN_PAGE } from './page';
 
@@ -31,11 +31,12 @@ export interface AdminDeps {
 }
 
 function requireAdmin(token: string | undefined): RequestHandler {
+  const matches = token ? tokenChecker(token) : () => false;
   return (req, res, next) => {
     if (!token) return next(new HttpError(404, 'Admin API disabled: set ADMIN_TOKEN to enable it'));
     const header = req.get('authorization') ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
-    if (tokensEqual(given, token)) return next();
+    if (matches(given)) return next();
     res.set('www-authenticate', 'Bearer realm="bakeoff admin"');
     next(new HttpError(401, 'Missing or invalid admin token'));
   };

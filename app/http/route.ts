@@ -34,6 +34,7 @@ export function route(
   spanName: string,
   handler: (ctx: RouteContext) => Promise<void>,
 ): RequestHandler {
+  const path = routeId.slice(routeId.indexOf(' ') + 1);
   return async (req, res) => {
     res.locals.route = routeId;
     const correlation = correlationOf(res);
@@ -41,7 +42,7 @@ export function route(
     const decisions = deps.chaos.decide(routeId, seq);
     // Clients (the load generator, tests, `none` runs) see what was injected without needing a vendor.
     if (decisions.length > 0) res.setHeader(CHAOS_HEADER, describeDecisions(decisions));
-    deps.telemetry.annotate('http.route', routeId.split(' ')[1], 'root');
+    deps.telemetry.annotate('http.route', path, 'root');
     await deps.telemetry.span(spanName, { attributes: { 'app.route': routeId } }, async () => {
       await applyChaos(decisions, deps.telemetry);
       await handler({ req, res, correlation, seq });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { SERVICE_TOKEN_HEADER } from '../activities/users-client';
 import { HttpError } from '../http/errors';
 import { type RouteDeps, route } from '../http/route';
-import { tokensEqual } from '../http/secrets';
+import { tokenChecker } from '../http/secrets';
 import { HANDLE, validate } from '../http/validation';
 import type { Store } from '../store/types';
 
@@ -28,8 +28,9 @@ export interface UsersDeps extends RouteDeps {
 }
 
 function requireServiceToken(token: string): RequestHandler {
+  const matches = tokenChecker(token);
   return (req, _res, next) => {
-    if (tokensEqual(req.get(SERVICE_TOKEN_HEADER), token)) return next();
+    if (matches(req.get(SERVICE_TOKEN_HEADER))) return next();
     next(new HttpError(401, 'Missing or invalid service token'));
   };
 }
