@@ -1,18 +1,21 @@
 /**
  * What a vendor outage costs the service: for each adapter, the p50/p99 latency of the same seeded read-heavy
- * load while the vendor endpoint refuses connections, and while it accepts and never answers, against the
- * `none` adapter; plus how long graceful shutdown then takes. Companion to the outage tests, which only assert
+ * load with a healthy vendor endpoint (the sandbox, in this process), while it refuses connections, and while it
+ * accepts and never answers, against the `none` adapter and the adapter's own healthy run; plus how long
+ * graceful shutdown then takes. Companion to the outage tests, which only assert
  * what noise cannot break (no request waits for a vendor timeout).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ADAPTER_NAMES, type AdapterName } from '../../adapters/types';
-import { type DeadEndpoint, deadVendorEnv, hangingEndpoint, refusedEndpoint } from '../dead-endpoints';
+import { startSandbox } from '../../sandbox/server';
+import { deadVendorEnv, hangingEndpoint, refusedEndpoint } from '../dead-endpoints';
 import { runLoad } from '../load/runner';
 import { sandboxEnv, startServicePair } from '../services';
 
-export type Outage = 'refused' | 'hanging';
+/** `healthy`: the vendor endpoint is the real sandbox, for the adapter's own cost without an outage. */
+export type Outage = 'healthy' | 'refused' | 'hanging';
 
 export interface OutageRow {
   adapter: AdapterName;
@@ -22,6 +25,9 @@ export interface OutageRow {
   errors: number;
   /** p50 relative to the `none` baseline (1.05 = 5 % slower). */
   p50VsNone: number | null;
+  /** p50 relative to the same adapter with a healthy endpoint: what the outage itself costs. */
+  p50VsHealthy: number | null;
+  /** Both services, one after the other: each is bounded by SHUTDOWN_TIMEOUT_MS (5 s here). */
   shutdownMs: number;
   cleanExit: boolean;
 }
@@ -33,10 +39,12 @@ export interface OutageOptions {
   log?: (line: string) => void;
 }
 
-async function measure(adapter: AdapterName, endpoint: DeadEndpoint, requests: number, concurrency: number) {
+type VendorEndpoints = Parameters<typeof sandboxEnv>[0];
+
+async function measure(adapter: AdapterName, vendor: VendorEndpoints, requests: number, concurrency: number) {
   const dataDir = mkdtempSync(path.join(tmpdir(), `bakeoff-outage-${adapter}-`));
   const pair = await startServicePair({
-    ...sandboxEnv(deadVendorEnv(endpoint.port)),
+    ...sandboxEnv(vendor),
     OBSERVABILITY: adapter,
     DATA_DIR: dataDir,
     PORT: '0',
@@ -70,29 +78,35 @@ export async function runOutageBench(options: OutageOptions = {}): Promise<Outag
   const log = options.log ?? (() => {});
   const rows: OutageRow[] = [];
   const baselineRuns: number[] = [];
-  const baseline = async () => {
-    const dead = await refusedEndpoint();
-    const m = await measure('none', dead, requests, concurrency);
-    baselineRuns.push(m.p50Ms);
-    rows.push({ adapter: 'none', outage: 'none', ...m, p50VsNone: null });
-    log(`none: p50 ${m.p50Ms} ms`);
-  };
-  await baseline();
-  for (const adapter of adapters) {
-    for (const outage of ['refused', 'hanging'] as const) {
-      const dead = outage === 'hanging' ? await hangingEndpoint() : await refusedEndpoint();
-      try {
-        const m = await measure(adapter, dead, requests, concurrency);
-        rows.push({ adapter, outage, ...m, p50VsNone: null });
-        log(`${adapter} (${outage}): p50 ${m.p50Ms} ms, shutdown ${m.shutdownMs} ms, errors ${m.errors}`);
-      } finally {
-        await dead.close();
-      }
+  const sandbox = await startSandbox({ port: 0, otlpPort: 0, datadogPort: 0, xrayPort: 0 });
+  const run = async (adapter: AdapterName, outage: Outage | 'none') => {
+    const dead =
+      outage === 'hanging' ? await hangingEndpoint() : outage === 'refused' ? await refusedEndpoint() : null;
+    try {
+      const m = await measure(adapter, dead ? deadVendorEnv(dead.port) : sandbox, requests, concurrency);
+      rows.push({ adapter, outage, ...m, p50VsNone: null, p50VsHealthy: null });
+      if (adapter === 'none') baselineRuns.push(m.p50Ms);
+      log(`${adapter} (${outage}): p50 ${m.p50Ms} ms, shutdown ${m.shutdownMs} ms, errors ${m.errors}`);
+    } finally {
+      await dead?.close();
     }
+  };
+  try {
+    await run('none', 'none');
+    for (const adapter of adapters) {
+      for (const outage of ['healthy', 'refused', 'hanging'] as const) await run(adapter, outage);
+    }
+    await run('none', 'none'); // again at the end, so drift over the run shows and is averaged out
+  } finally {
+    await sandbox.close();
   }
-  await baseline(); // again at the end, so drift over the run shows and is averaged out
+  const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
   const none = baselineRuns.reduce((a, b) => a + b, 0) / baselineRuns.length;
-  for (const row of rows)
-    if (row.adapter !== 'none') row.p50VsNone = Math.round((row.p50Ms / none) * 1000) / 1000;
+  for (const row of rows) {
+    if (row.adapter === 'none') continue;
+    row.p50VsNone = ratio(row.p50Ms, none);
+    const healthy = rows.find((r) => r.adapter === row.adapter && r.outage === 'healthy');
+    if (healthy && row !== healthy) row.p50VsHealthy = ratio(row.p50Ms, healthy.p50Ms);
+  }
   return rows;
 }
