@@ -137,9 +137,8 @@ export const createCloudWatchAdapter: AdapterFactory = (options) => {
     destination: target.destination,
 
     async start() {
-      const { CloudWatchLogs, ResourceAlreadyExistsException } = await import(
-        '@aws-sdk/client-cloudwatch-logs'
-      );
+      const { CloudWatchLogs, ResourceAlreadyExistsException } =
+        await import('@aws-sdk/client-cloudwatch-logs');
       const winston = (await import('winston')).default;
       const WinstonCloudWatchTransport = (await import('winston-cloudwatch')).default;
 

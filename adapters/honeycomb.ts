@@ -131,9 +131,8 @@ export const createHoneycombAdapter: AdapterFactory = (options) => {
       const { NodeSDK, tracing } = await import('@opentelemetry/sdk-node');
       const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
       const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
-      const { ExpressInstrumentation, ExpressLayerType } = await import(
-        '@opentelemetry/instrumentation-express'
-      );
+      const { ExpressInstrumentation, ExpressLayerType } =
+        await import('@opentelemetry/instrumentation-express');
       const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
       const { PgInstrumentation } = await import('@opentelemetry/instrumentation-pg');
 

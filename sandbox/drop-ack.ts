@@ -9,11 +9,11 @@
  * that only counts, and the X-Ray TCP sampling API reuses the real rule answers (FixedRate 1).
  */
 import { randomUUID } from 'node:crypto';
-import dgram from 'node:dgram';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import express from 'express';
 import { cloudwatchRouter } from './ingest/cloudwatch';
+import { bindBoth } from './ingest/xray';
 import { handleSamplingRequest } from './ingest/xray-sampling';
 import type { IngestSink } from './model';
 
@@ -177,38 +177,20 @@ function listen(server: http.Server, host: string, port: number): Promise<number
   });
 }
 
-/** X-Ray: TCP sampling API and UDP segments on one number (TCP first, then UDP on it; retried for port 0). */
+/** X-Ray: TCP sampling API and UDP segments on one number, bound the way the real sandbox daemon binds them. */
 async function bindXray(host: string, port: number, counter: Counter) {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < (port === 0 ? 10 : 1); attempt++) {
-    const tcp = http.createServer((req, res) => {
-      // Sampling polls are part of what the SDK sends, so their bodies count too (as their own line).
-      let bytes = 0;
-      req.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-      });
-      req.on('end', () => counter.add('xray-sampling', bytes));
-      handleSamplingRequest(req, res);
+  const bound = await bindBoth(host, port, (req, res) => {
+    // Sampling polls are part of what the SDK sends, so their bodies count too (as their own line).
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
     });
-    const bound = await listen(tcp, host, port);
-    const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
-    try {
-      await new Promise<void>((resolve, reject) => {
-        udp.once('error', reject);
-        udp.bind(bound, host, () => {
-          udp.off('error', reject);
-          resolve();
-        });
-      });
-      udp.on('message', (msg) => counter.add('xray', msg.length));
-      udp.on('error', () => undefined);
-      return { tcp, udp, port: bound };
-    } catch (error) {
-      lastError = error;
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    }
-  }
-  throw lastError;
+    req.on('end', () => counter.add('xray-sampling', bytes));
+    handleSamplingRequest(req, res);
+  });
+  bound.udp.on('message', (msg) => counter.add('xray', msg.length));
+  bound.udp.on('error', () => undefined);
+  return bound;
 }
 
 function closeServer(server: http.Server): Promise<void> {

@@ -82,8 +82,7 @@ export interface VendorCounts {
 }
 
 export type StoreEvent =
-  | { type: 'data'; vendor: SandboxVendor; spans: number; errors: number; logs: number }
-  | { type: 'clear' };
+  { type: 'data'; vendor: SandboxVendor; spans: number; errors: number; logs: number } | { type: 'clear' };
 
 export interface RecordFilter {
   vendor?: SandboxVendor;

@@ -11,7 +11,6 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { performance } = require('node:perf_hooks');
 
 const STORE_MODULE = path.join(__dirname, '..', 'dist', 'app', 'store', 'index.js');
 const FILE_NAME = 'activities.sqlite';

@@ -213,17 +213,18 @@ export function parseDatagram(msg: Buffer): { doc: XrayDocument } | { error: str
 }
 
 /**
- * Binds TCP first (port 0 → the OS picks), then UDP on the same number. With port 0 that number may be taken
- * on the UDP side, so retry a few times with a fresh TCP port.
+ * Binds TCP first (port 0 → the OS picks), then UDP on the same number, as the X-Ray daemon listens. With port 0
+ * that number may be taken on the UDP side, so retry a few times with a fresh TCP port.
  */
-async function bindBoth(
+export async function bindBoth(
   host: string,
   port: number,
+  onSamplingRequest: http.RequestListener = handleSamplingRequest,
 ): Promise<{ tcp: http.Server; udp: dgram.Socket; port: number }> {
   const attempts = port === 0 ? 10 : 1;
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
-    const tcp = http.createServer(handleSamplingRequest);
+    const tcp = http.createServer(onSamplingRequest);
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject);
       tcp.listen(port, host, () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../sandbox/server';
 import { batch, error, log, meta, requestSpans } from './records';
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field below.
+// Response bodies are untyped JSON, asserted field by field below.
 type Json = any;
 
 let sandbox: Sandbox;
