@@ -54,10 +54,13 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof BakeoffError) {
-    process.stderr.write(`bakeoff: ${error.code}: ${error.message}\n`);
-  } else {
-    process.stderr.write(`bakeoff: ${(error as Error)?.stack ?? String(error)}\n`);
+  // util.parseArgs rejects unknown or malformed options with ERR_PARSE_ARGS_*: that is a usage error too.
+  const parseError = String((error as { code?: unknown })?.code ?? '').startsWith('ERR_PARSE_ARGS');
+  if (error instanceof BakeoffError || parseError) {
+    const code = parseError ? 'BAKEOFF_ERR_USAGE' : (error as BakeoffError).code;
+    process.stderr.write(`bakeoff: ${code}: ${(error as Error).message}\n`);
+    process.exit(code === 'BAKEOFF_ERR_USAGE' ? 2 : 1);
   }
+  process.stderr.write(`bakeoff: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });

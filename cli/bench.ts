@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BakeoffError } from '../config/errors';
+import { integerFlag } from './args';
 import { ALL_ARMS } from '../harness/bench/arms';
 import { DEFAULT_SETTINGS, QUICK_SETTINGS, runBench } from '../harness/bench/run';
 import { formatTable } from '../harness/bench/table';
@@ -32,15 +33,6 @@ Options:
 
 Output: a table on stdout; arms whose runs saw errors or non-2xx answers are marked invalid.
 `;
-
-function positive(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new BakeoffError('BAKEOFF_ERR_USAGE', `--${name} must be a positive integer, got "${value}"`);
-  }
-  return n;
-}
 
 const OPTIONS = {
   quick: { type: 'boolean', default: false },
@@ -83,11 +75,11 @@ export async function runBenchCommand(argv: string[]): Promise<BenchReport | und
     );
   }
   const report = await runBench({
-    rounds: positive('rounds', values.rounds, base.rounds),
-    durationS: positive('duration', values.duration, base.durationS),
-    warmupS: positive('warmup', values.warmup, base.warmupS),
-    lightDurationS: positive('light-duration', values['light-duration'], base.lightDurationS),
-    connections: positive('connections', values.connections, base.connections),
+    rounds: integerFlag('rounds', values.rounds, 1) ?? base.rounds,
+    durationS: integerFlag('duration', values.duration, 1) ?? base.durationS,
+    warmupS: integerFlag('warmup', values.warmup, 1) ?? base.warmupS,
+    lightDurationS: integerFlag('light-duration', values['light-duration'], 1) ?? base.lightDurationS,
+    connections: integerFlag('connections', values.connections, 1) ?? base.connections,
     arms,
     command: ['bakeoff', 'bench', ...argv].join(' '),
   });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAdapterList } from '../config/env';
-import { BakeoffError } from '../config/errors';
+import { integerFlag } from './args';
 import { collectVendor } from '../harness/compare/collect';
 import { writeReport } from '../harness/compare/report';
 import { type CompareProgress, DEFAULT_VENDORS, runCompare } from '../harness/compare/run';
@@ -29,14 +29,6 @@ Options:
   --screenshots         also save PNGs of the sandbox UI (needs Debian's chromium)
   -h, --help            show this help
 `;
-
-function positiveInt(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new BakeoffError('BAKEOFF_ERR_USAGE', `${flag} must be a whole number ≥ 1`);
-  return n;
-}
 
 function progressPrinter() {
   let lastLoadLine = 0;
@@ -80,15 +72,14 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
     return;
   }
   const vendors = values.vendors ? parseAdapterList(values.vendors) : [...DEFAULT_VENDORS];
-  const seed = Number(values.seed ?? 42);
-  if (!Number.isInteger(seed)) throw new BakeoffError('BAKEOFF_ERR_USAGE', '--seed must be a whole number');
+  const seed = integerFlag('seed', values.seed, 0) ?? 42;
   const result = await runCompare({
     vendors,
-    requests: positiveInt('--requests', values.requests, 200),
+    requests: integerFlag('requests', values.requests, 1) ?? 200,
     seed,
     workload: values.scenario ?? 'mixed',
     chaos: values.chaos ?? 'compare',
-    concurrency: positiveInt('--concurrency', values.concurrency, 4),
+    concurrency: integerFlag('concurrency', values.concurrency, 1) ?? 4,
     runId: values.run,
     sandboxUrl: values.sandbox,
     // Kept until the screenshots and the export below are done.

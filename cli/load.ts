@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BakeoffError } from '../config/errors';
+import { integerFlag } from './args';
 import { createProgressReporter, formatSummary } from '../harness/load/progress';
 import {
   DEFAULT_REQUESTS,
@@ -52,14 +53,6 @@ export function parseDuration(raw: string, flag: string): number {
   return value;
 }
 
-function integer(raw: string | undefined, flag: string, min: number): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) {
-    throw usage(`--${flag} must be an integer ≥ ${min} (got "${raw}")`);
-  }
-  return Number(raw);
-}
-
 function number(raw: string | undefined, flag: string): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -102,11 +95,11 @@ export function parseLoadArgs(argv: string[]): ParsedLoadArgs {
   const timeout = str('timeout');
   const options: LoadOptions = {
     target: str('target'),
-    requests: integer(str('requests'), 'requests', 1),
+    requests: integerFlag('requests', str('requests'), 1),
     durationMs: duration === undefined ? undefined : parseDuration(duration, 'duration'),
-    concurrency: integer(str('concurrency'), 'concurrency', 1),
+    concurrency: integerFlag('concurrency', str('concurrency'), 1),
     rate: number(str('rate'), 'rate'),
-    seed: integer(str('seed'), 'seed', 0),
+    seed: integerFlag('seed', str('seed'), 0),
     scenario: str('scenario'),
     runId: str('run'),
     timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, 'timeout'),

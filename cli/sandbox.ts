@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BakeoffError } from '../config/errors';
+import { integerFlag } from './args';
 import { DEFAULT_PORTS, type Sandbox, startSandbox } from '../sandbox/server';
 import { DEFAULT_CAPS, type SandboxCaps } from '../sandbox/store';
 
@@ -28,12 +29,13 @@ Options:
 
 const usage = (message: string) => new BakeoffError('BAKEOFF_ERR_USAGE', `${message}\n\n${SANDBOX_HELP}`);
 
+/** A whole-number option; a bad value's message comes with this command's help. */
 function intOption(name: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max)
-    throw usage(`--${name} must be an integer from ${min} to ${max}`);
-  return n;
+  try {
+    return integerFlag(name, raw, min, max);
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
 }
 
 /** Resolves on the first of `signals`, then removes its handlers so a second Ctrl-C exits at once. */
