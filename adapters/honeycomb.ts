@@ -21,7 +21,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { ExportResultCode, getRPCMetadata } from '@opentelemetry/core';
-import type { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { RequestHandler } from 'express';
 import { withDeadline } from './deadline';
 import type { Adapter, AdapterFactory, AdapterOptions, Destination } from './types';
@@ -95,7 +96,7 @@ function rootSpan(): Span | undefined {
  * The SDK reports export failures only through `diag`, which is silent unless configured: say once on stderr
  * that spans are not arriving (never the key: the OTLP error carries the status or the socket error only).
  */
-function reportFirstFailure(exporter: tracing.SpanExporter): tracing.SpanExporter {
+function reportFirstFailure(exporter: SpanExporter): SpanExporter {
   let reported = false;
   return {
     export(spans, done) {
@@ -122,13 +123,14 @@ export const createHoneycombAdapter: AdapterFactory = (options) => {
   const adapter: Adapter = {
     name: 'honeycomb',
     signals: ['traces', 'errors'],
-    sdk: { package: '@opentelemetry/sdk-node', range: '>=0.200.0 <0.300.0' },
+    sdk: { package: '@opentelemetry/sdk-node', range: '>=0.300.0 <0.400.0' },
     destination: target.destination,
 
     async start() {
       // Loaded here, not at the top: the instrumentations hook `require`, so they must be in place before the
       // app requires express, http clients or pg (cli/serve.ts starts adapters first).
-      const { NodeSDK, tracing } = await import('@opentelemetry/sdk-node');
+      const { NodeSDK } = await import('@opentelemetry/sdk-node');
+      const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
       const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
       const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
       const { ExpressInstrumentation, ExpressLayerType } =
@@ -144,7 +146,7 @@ export const createHoneycombAdapter: AdapterFactory = (options) => {
       // Batching is what production uses; OTEL_BSP_SCHEDULE_DELAY (default 5000 ms) and the other OTEL_BSP_*
       // variables still apply. The queue is bounded (OTEL_BSP_MAX_QUEUE_SIZE, 2048): an outage drops spans,
       // it never grows memory.
-      const processor = new tracing.BatchSpanProcessor(reportFirstFailure(exporter));
+      const processor = new BatchSpanProcessor({ exporter: reportFirstFailure(exporter) });
       flushSpans = () => processor.forceFlush();
 
       sdk = new NodeSDK({

@@ -47,21 +47,17 @@ const sink = {
 /** 100 traces × 5 spans shaped like an HTTP request: server root, router, db, outgoing call, chaos span. */
 async function otlpPayload() {
   const { trace, context, SpanKind, SpanStatusCode } = require('@opentelemetry/api');
-  const {
-    BasicTracerProvider,
-    SimpleSpanProcessor,
-    InMemorySpanExporter,
-  } = require('@opentelemetry/sdk-trace-base');
+  const { TracerProvider, SimpleSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace');
   const { resourceFromAttributes } = require('@opentelemetry/resources');
   const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({
       'service.name': 'activities',
       'service.version': '0.1.0',
       'host.name': 'bench',
     }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
   });
   const tracer = provider.getTracer('bench');
   for (let i = 0; i < 100; i++) {

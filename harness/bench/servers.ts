@@ -160,6 +160,6 @@ export async function startServerPair(
   } catch (error) {
     const output = started.map((p) => p.output()).join('\n');
     await stopAll(2000);
-    throw new Error(`${(error as Error).message}\n${output}`.slice(0, 4000));
+    throw new Error(`${(error as Error).message}\n${output}`.slice(0, 4000), { cause: error });
   }
 }

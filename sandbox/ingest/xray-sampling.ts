@@ -81,7 +81,7 @@ export function handleSamplingRequest(req: IncomingMessage, res: ServerResponse)
       send(413, { message: 'request body too large' });
       return;
     }
-    let body: unknown = {};
+    let body: unknown;
     try {
       const text = Buffer.concat(chunks).toString('utf8');
       body = text ? JSON.parse(text) : {};
