@@ -6,11 +6,10 @@
 #   docker run bakeoff sandbox --host 0.0.0.0
 #   docker run bakeoff load --target http://activities:4567 --requests 500
 #
-# Base: Node 24 on Debian bookworm-slim. Of the two LTS lines the SDKs were measured against (22 and 24), 24 is
-# supported longest (maintenance LTS until April 2028; Node 22 ends April 2027), and every pinned SDK's `engines`
-# range includes it (dd-trace 5: >=18, @sentry/node 11: >=23.2, OpenTelemetry 0.2xx: >=20.6). Node 26 became
-# the active LTS in October 2026; try it with --build-arg NODE_IMAGE=node:26-bookworm-slim once the SDKs are
-# checked on it.
+# Base: Node 24 on Debian bookworm-slim, the line the test suite runs on (npm ci installs the same Node 24 into
+# node_modules from the npm registry's `node` package, so CI and this image agree). Every SDK's `engines` range
+# includes it (dd-trace 6: >=22, OpenTelemetry 0.30x: >=22.15, @sentry/node 11: >=22.12, vitest 5: ^24).
+# Node 26 became the active LTS in October 2026; try it with --build-arg NODE_IMAGE=node:26-bookworm-slim.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: dev dependencies + TypeScript → dist/ (the same npm scripts CI runs) ----
