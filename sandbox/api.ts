@@ -3,16 +3,23 @@
  * `/api/payloads` and `/api/events` (server-sent events). Query parameters are validated; bad ones get a 400
  * with a message that names the parameter.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import { listOccurrences } from './error-occurrences';
+import { bodyChunks, checkDeclaredLength, IngestHttpError } from './ingest/otlp-body';
+import { drained, sendJsonArray } from './json-stream';
 import { SANDBOX_VENDORS, type SandboxVendor } from './model';
-import { NdjsonError, parseNdjson, serializeLine } from './persist';
-import type { SandboxStore, StoreEvent } from './store';
+import { NdjsonError, NdjsonSplitter, parseLine, serializeLine } from './persist';
+import type { PreparedLine, SandboxStore, StoreEvent } from './store';
+import { VENDOR_MANIFEST } from './vendor-manifest';
 
 /** Largest `limit` any list accepts. */
 export const MAX_LIMIT = 100_000;
 const DEFAULT_LIMITS = { traces: 100, errors: 500, logs: 1000 } as const;
 /** Largest body `/api/import` accepts. */
-const IMPORT_LIMIT = '256mb';
+export const IMPORT_LIMIT = 256 * 1024 * 1024;
+/** A streaming import hands the event loop back this often, so the API keeps answering meanwhile. */
+const IMPORT_SLICE_MS = 20;
 /** SSE: data events are coalesced over this window so a busy load test doesn't flood the browser. */
 const EVENT_COALESCE_MS = 200;
 const EVENT_HEARTBEAT_MS = 20_000;
@@ -65,15 +72,74 @@ function recordFilter(req: Request, defaultLimit: number) {
   };
 }
 
-/** Writes NDJSON respecting backpressure, so exporting a full store doesn't buffer it all in memory. */
+/**
+ * Writes NDJSON respecting backpressure, so exporting a full store doesn't buffer it all in memory. A failure
+ * part-way destroys the response, so the client sees an error rather than a clean end of a truncated file.
+ */
 async function streamExport(store: SandboxStore, res: Response): Promise<void> {
   res.type('application/x-ndjson');
   res.setHeader('content-disposition', 'attachment; filename="sandbox-export.ndjson"');
-  for (const line of store.exportLines()) {
-    if (res.destroyed) return;
-    if (!res.write(serializeLine(line))) await new Promise((resolve) => res.once('drain', resolve));
+  try {
+    for (const line of store.exportLines()) {
+      if (res.destroyed) return;
+      if (!res.write(serializeLine(line))) await drained(res);
+    }
+  } catch (err) {
+    console.error('[sandbox] export failed part-way:', err);
+    res.destroy(err as Error);
+    return;
   }
   res.end();
+}
+
+/** Imported NDJSON line counts, for the answer. */
+function importCounts(prepared: PreparedLine[]) {
+  const count = (k: 'spans' | 'errors' | 'logs') => prepared.reduce((n, p) => n + p.line[k].length, 0);
+  return {
+    lines: prepared.length,
+    payloads: prepared.filter((p) => p.line.payload).length,
+    spans: count('spans'),
+    errors: count('errors'),
+    logs: count('logs'),
+  };
+}
+
+/**
+ * Reads, validates and bounds an import line by line as the body arrives, then stores it all at once: a bad
+ * line is refused (400, naming it) as soon as it arrives, with nothing stored and the rest of the body unread.
+ * The work is sliced so the API keeps answering while a 150 MB import streams in.
+ */
+async function streamImport(store: SandboxStore, req: Request, res: Response): Promise<void> {
+  checkDeclaredLength(req, IMPORT_LIMIT);
+  const splitter = new NdjsonSplitter();
+  const prepared: PreparedLine[] = [];
+  const take = (raw: { text: string; line: number }) =>
+    prepared.push(store.prepare(parseLine(raw.text, raw.line)));
+  let size = 0;
+  let sliceStart = performance.now();
+  try {
+    for await (const chunk of bodyChunks(req)) {
+      // Counted after decompression, so a small gzip body cannot inflate past the limit either.
+      size += chunk.length;
+      if (size > IMPORT_LIMIT)
+        throw new IngestHttpError(413, `import exceeds the ${IMPORT_LIMIT}-byte limit`);
+      for (const raw of splitter.push(chunk)) take(raw);
+      if (performance.now() - sliceStart > IMPORT_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    for (const raw of splitter.end()) take(raw);
+  } catch (err) {
+    if (!req.socket || req.socket.destroyed) return; // the client went away mid-upload: nobody to answer
+    // The rest of the body is not read: the answer is final, and the connection closes after it.
+    res.setHeader('connection', 'close');
+    if (!(err instanceof NdjsonError)) throw err;
+    res.status(400).json(errorBody(`import refused, nothing stored: ${err.message}`, { line: err.line }));
+    return;
+  }
+  await store.commitInSlices(prepared, () => yieldToEventLoop(), IMPORT_SLICE_MS);
+  res.json({ imported: importCounts(prepared) });
 }
 
 function serveEvents(store: SandboxStore, req: Request, res: Response): void {
@@ -128,7 +194,9 @@ export function apiRouter(store: SandboxStore, options: { startedAt?: number } =
     res.json({
       status: 'ok',
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      // What is held against the caps and the byte budget; the oldest records are evicted past them.
       stored: store.size,
+      caps: store.caps,
     });
   });
 
@@ -136,38 +204,49 @@ export function apiRouter(store: SandboxStore, options: { startedAt?: number } =
     res.json(store.vendors());
   });
 
-  api.get('/api/traces', (req, res) => {
-    res.json(store.listTraces(recordFilter(req, DEFAULT_LIMITS.traces)));
+  api.get('/api/vendor-manifest', (_req, res) => {
+    res.json(VENDOR_MANIFEST);
   });
 
-  api.get('/api/traces/:vendor/:traceId', (req, res) => {
+  // Lists are streamed (json-stream.ts): their size is bounded by the store's byte budget, not by one string.
+  api.get('/api/traces', async (req, res) => {
+    await sendJsonArray(res, store.listTraces(recordFilter(req, DEFAULT_LIMITS.traces)));
+  });
+
+  api.get('/api/traces/:vendor/:traceId', async (req, res) => {
     const vendor = vendorParam(req.params.vendor as string)!;
     const trace = store.getTrace(vendor, req.params.traceId as string);
     if (!trace) throw new HttpError(404, `no trace ${req.params.traceId} from ${vendor}`);
-    res.json({ vendor, traceId: req.params.traceId, summary: trace.summary, spans: trace.spans });
+    const head = { vendor, traceId: req.params.traceId, summary: trace.summary };
+    await sendJsonArray(res, trace.spans, { head, key: 'spans' });
   });
 
-  api.get('/api/errors', (req, res) => {
-    res.json(store.listErrors(recordFilter(req, DEFAULT_LIMITS.errors)));
+  api.get('/api/errors', async (req, res) => {
+    // One row per occurrence, the vendor's native records inside it (error-occurrences.ts).
+    await sendJsonArray(res, listOccurrences(store, recordFilter(req, DEFAULT_LIMITS.errors)));
   });
 
-  api.get('/api/logs', (req, res) => {
-    res.json(store.listLogs(recordFilter(req, DEFAULT_LIMITS.logs)));
+  api.get('/api/logs', async (req, res) => {
+    await sendJsonArray(res, store.listLogs(recordFilter(req, DEFAULT_LIMITS.logs)));
   });
 
   api.get('/api/runs', (_req, res) => {
     res.json(store.listRuns());
   });
 
-  api.get('/api/runs/:run/requests', (req, res) => {
+  api.get('/api/runs/:run/requests', async (req, res) => {
     const seq = intParam(req, 'seq', 0, Number.MAX_SAFE_INTEGER);
-    res.json(store.runRequests(req.params.run as string, { seq }));
+    const { requests, ...head } = store.runRequests(req.params.run as string, { seq });
+    await sendJsonArray(res, requests, { head, key: 'requests' });
   });
 
-  api.get('/api/payloads', (req, res) => {
+  api.get('/api/payloads', async (req, res) => {
     const since = intParam(req, 'since', 0, Number.MAX_SAFE_INTEGER);
     const until = intParam(req, 'until', 0, Number.MAX_SAFE_INTEGER);
-    res.json(store.listPayloads({ vendor: vendorParam(single(req, 'vendor')), since, until }));
+    await sendJsonArray(
+      res,
+      store.listPayloads({ vendor: vendorParam(single(req, 'vendor')), since, until }),
+    );
   });
 
   api.get('/api/events', (req, res) => serveEvents(store, req, res));
@@ -176,29 +255,8 @@ export function apiRouter(store: SandboxStore, options: { startedAt?: number } =
     await streamExport(store, res);
   });
 
-  api.post('/api/import', express.text({ type: () => true, limit: IMPORT_LIMIT }), (req, res) => {
-    if (typeof req.body !== 'string') throw new HttpError(400, 'send NDJSON as the request body');
-    let lines: ReturnType<typeof parseNdjson>;
-    try {
-      lines = parseNdjson(req.body);
-    } catch (err) {
-      if (err instanceof NdjsonError) {
-        res.status(400).json({ error: `import refused, nothing stored: ${err.message}`, line: err.line });
-        return;
-      }
-      throw err;
-    }
-    store.import(lines);
-    const count = (k: 'spans' | 'errors' | 'logs') => lines.reduce((n, l) => n + l[k].length, 0);
-    res.json({
-      imported: {
-        lines: lines.length,
-        payloads: lines.filter((l) => l.payload).length,
-        spans: count('spans'),
-        errors: count('errors'),
-        logs: count('logs'),
-      },
-    });
+  api.post('/api/import', async (req, res) => {
+    await streamImport(store, req, res);
   });
 
   api.delete('/api/data', (_req, res) => {
@@ -209,19 +267,34 @@ export function apiRouter(store: SandboxStore, options: { startedAt?: number } =
   return api;
 }
 
-/** JSON 404 for unknown /api paths (mounted after every router that serves under /api). */
+/**
+ * Every JSON API error body: `error` for the UI and harness, and Rollbar's error shape (`err: 1`, `message`)
+ * because a rollbar.js pointed at a mistyped `/api/...` endpoint reads only those: without a truthy `err` it
+ * logs "Successful api response" and its items vanish.
+ */
+function errorBody(message: string, extra: Record<string, unknown> = {}) {
+  return { err: 1, message, error: message, ...extra };
+}
+
+/**
+ * JSON 404 for unknown /api paths (mounted after every router that serves under /api). The path is shown whole
+ * (the mount point included) and without its query, which may carry a key.
+ */
 export const apiNotFound: express.RequestHandler = (req, res) => {
-  res.status(404).json({ error: `no route ${req.method} ${req.path}` });
+  res.status(404).json(errorBody(`no route ${req.method} ${req.baseUrl}${req.path}`));
 };
 
-/** Every error as JSON with a 4xx/5xx status; the server keeps serving. */
+/**
+ * Every error as JSON with a 4xx/5xx status; the server keeps serving. An error after the answer has started
+ * destroys it: ending it cleanly would hand the client a truncated body that looks complete.
+ */
 export const apiErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   const status = err instanceof HttpError ? err.status : Number(err?.status ?? err?.statusCode) || 500;
   const message = status >= 500 ? 'internal error' : String(err?.message ?? 'bad request');
   if (status >= 500) console.error('[sandbox] request failed:', err);
   if (res.headersSent) {
-    res.end();
+    res.destroy(err instanceof Error ? err : undefined);
     return;
   }
-  res.status(status).json({ error: message });
+  res.status(status).json(errorBody(message));
 };

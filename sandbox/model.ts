@@ -2,18 +2,15 @@
  * The sandbox's one normalized model. Every ingest decoder turns its vendor's wire format into these records;
  * the store, the JSON API, the UI and the compare report read nothing else.
  */
+import { type AdapterName, VENDOR_NAMES } from '../vendors';
 
-/** Adapter names, plus `otlp` for OTLP that arrives without a Honeycomb key header. */
-export const SANDBOX_VENDORS = [
-  'honeycomb',
-  'otlp',
-  'xray',
-  'sentry',
-  'rollbar',
-  'datadog',
-  'cloudwatch',
-] as const;
-export type SandboxVendor = (typeof SANDBOX_VENDORS)[number];
+/** Adapter names (from the vendor manifests, vendors/), plus `otlp` for OTLP that arrives without a Honeycomb key. */
+export type SandboxVendor = Exclude<AdapterName, 'none'> | 'otlp';
+
+/** In manifest order; anonymous OTLP sits next to Honeycomb, whose OTLP intake it shares. */
+export const SANDBOX_VENDORS = VENDOR_NAMES.flatMap((name): SandboxVendor[] =>
+  name === 'none' ? [] : name === 'honeycomb' ? [name, 'otlp'] : [name],
+) as unknown as readonly [SandboxVendor, ...SandboxVendor[]];
 
 export type SpanKind = 'server' | 'client' | 'internal' | 'producer' | 'consumer';
 export type SpanStatus = 'ok' | 'error' | 'unset';
@@ -38,6 +35,28 @@ export interface SpanRecord {
   native: Record<string, Record<string, unknown>>;
   status: SpanStatus;
   statusMessage?: string;
+  /** Timed events on the span (OTel span events, including `exception`), oldest first. */
+  events?: SpanEvent[];
+  /** Links to spans of this or other traces (OTel span links: batch consumers, fan-in, follows-from). */
+  links?: SpanLink[];
+  /**
+   * True when only an in-progress version has arrived (an X-Ray `in_progress` document whose completed
+   * version never came): `durationMs` is then unknown, not 0, and a completed version always replaces it.
+   */
+  inProgress?: boolean;
+}
+
+export interface SpanEvent {
+  name: string;
+  /** Epoch ms, sub-millisecond part kept as a fraction. */
+  timeMs: number;
+  attributes: Record<string, unknown>;
+}
+
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  attributes: Record<string, unknown>;
 }
 
 export interface StackFrame {
@@ -74,6 +93,8 @@ export interface LogRecord {
   group: string | null;
   stream: string | null;
   attributes: Record<string, unknown>;
+  /** Vendor-native bags kept apart, as on spans and errors (e.g. a Rollbar info item's `request`, `person`). */
+  native?: Record<string, Record<string, unknown>>;
 }
 
 export interface IngestBatch {

@@ -31,6 +31,9 @@ const span = z.object({
   native: nativeBags,
   status: z.enum(['ok', 'error', 'unset']),
   statusMessage: z.string().optional(),
+  events: z.array(z.object({ name: z.string(), timeMs: z.number().finite(), attributes: bag })).optional(),
+  links: z.array(z.object({ traceId: z.string(), spanId: z.string(), attributes: bag })).optional(),
+  inProgress: z.boolean().optional(),
 });
 
 const frame = z.object({
@@ -67,6 +70,7 @@ const log = z.object({
   group: id,
   stream: id,
   attributes: bag,
+  native: nativeBags.optional(),
 });
 
 const payload = z.object({
@@ -129,6 +133,45 @@ export function parseNdjson(text: string): SandboxLine[] {
   return lines;
 }
 
+/**
+ * Cuts a byte stream into NDJSON lines as it arrives, so a 150 MB import or journal is never one string.
+ * Yields each non-blank line with its 1-based number.
+ */
+export class NdjsonSplitter {
+  private pending: Buffer[] = [];
+  private lineNumber = 0;
+
+  *push(chunk: Buffer): Generator<{ text: string; line: number }> {
+    let start = 0;
+    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      const bytes = this.pending.length > 0 ? Buffer.concat([...this.pending, piece]) : piece;
+      this.pending = [];
+      start = nl + 1;
+      const line = this.next(bytes);
+      if (line) yield line;
+    }
+    // A copy, so a small tail does not keep the whole chunk alive while the next one arrives.
+    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
+  }
+
+  /** The last line, when the input did not end with a newline. */
+  *end(): Generator<{ text: string; line: number }> {
+    const bytes = Buffer.concat(this.pending);
+    this.pending = [];
+    const line = bytes.length > 0 ? this.next(bytes) : null;
+    if (line) yield line;
+  }
+
+  private next(bytes: Buffer): { text: string; line: number } | null {
+    this.lineNumber++;
+    const text = bytes.toString('utf8').trim();
+    return text === '' ? null : { text, line: this.lineNumber };
+  }
+}
+
+const READ_CHUNK = 1024 * 1024;
+
 /** The append-only journal file. Writes are synchronous so a crash right after a request loses nothing. */
 export class FileJournal implements Journal {
   readonly file: string;
@@ -141,30 +184,49 @@ export class FileJournal implements Journal {
   }
 
   /**
-   * Reads what a previous run wrote. A line that fails to parse (typically the last one, cut off by a crash)
-   * is skipped and counted rather than refusing to start.
+   * Reads what a previous run wrote, line by line into `onLine`, so a journal larger than memory (it is
+   * append-only; the store keeps only its budget) can still be replayed. A line that fails to parse (typically
+   * the last one, cut off by a crash) is skipped and counted rather than refusing to start.
    */
-  static read(dataDir: string): { lines: SandboxLine[]; skipped: number } {
+  static read(dataDir: string, onLine: (line: SandboxLine) => void): { lines: number; skipped: number } {
     const file = path.join(dataDir, JOURNAL_FILE);
-    if (!fs.existsSync(file)) return { lines: [], skipped: 0 };
-    const lines: SandboxLine[] = [];
-    let skipped = 0;
-    fs.readFileSync(file, 'utf8')
-      .split('\n')
-      .forEach((raw, i) => {
-        if (!raw.trim()) return;
-        try {
-          lines.push(parseLine(raw, i + 1));
-        } catch {
-          skipped++;
-        }
-      });
-    return { lines, skipped };
+    const counts = { lines: 0, skipped: 0 };
+    if (!fs.existsSync(file)) return counts;
+    const take = (raw: { text: string; line: number }) => {
+      let line: SandboxLine;
+      try {
+        line = parseLine(raw.text, raw.line);
+      } catch {
+        counts.skipped++;
+        return;
+      }
+      counts.lines++;
+      onLine(line);
+    };
+    const splitter = new NdjsonSplitter();
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(READ_CHUNK);
+      for (let n = fs.readSync(fd, buffer); n > 0; n = fs.readSync(fd, buffer)) {
+        for (const raw of splitter.push(buffer.subarray(0, n))) take(raw);
+      }
+      for (const raw of splitter.end()) take(raw);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return counts;
   }
 
-  append(line: SandboxLine): void {
+  /** Every line or none: a failed write is cut back off, so the file never holds half of an ingest. */
+  append(lines: SandboxLine[]): void {
     if (this.fd === null) return;
-    fs.writeSync(this.fd, serializeLine(line));
+    const before = fs.fstatSync(this.fd).size;
+    try {
+      for (const line of lines) fs.writeSync(this.fd, serializeLine(line));
+    } catch (err) {
+      fs.ftruncateSync(this.fd, before);
+      throw err;
+    }
   }
 
   clear(): void {

@@ -3,7 +3,7 @@
  * and the X-Ray daemon, all feeding one store. Every port is configurable and 0 means "pick a free one", so
  * tests can run side by side; the returned URLs carry the real ports.
  */
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
@@ -16,9 +16,19 @@ import { rollbarRouter } from './ingest/rollbar';
 import { sentryRouter } from './ingest/sentry';
 import { startXrayDaemon } from './ingest/xray';
 import { FileJournal } from './persist';
+import { requestGuard } from './request-guard';
 import { type SandboxCaps, SandboxStore } from './store';
 
 export const DEFAULT_PORTS = Object.freeze({ port: 4400, otlpPort: 4318, datadogPort: 8126, xrayPort: 2000 });
+
+/**
+ * How long a client may take to send its headers, and its whole request. A body that trickles in (or never
+ * comes after a large Content-Length) would otherwise hold a socket for Node's default of five minutes. The
+ * check runs every second, so a timeout fires within a second of its limit.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+const TIMEOUT_CHECK_MS = 1_000;
 
 export interface SandboxOptions {
   /** Interface every listener binds to. Default `127.0.0.1` (use `0.0.0.0` on EC2 to reach the UI). */
@@ -33,8 +43,15 @@ export interface SandboxOptions {
   xrayPort?: number;
   /** Directory for `sandbox.ndjson`: every accepted payload is appended and replayed at start. Unset → memory only. */
   dataDir?: string;
-  /** Memory caps; see `SandboxCaps` for defaults. */
+  /** Memory caps and the byte budget; see `SandboxCaps` for defaults. */
   caps?: Partial<SandboxCaps>;
+  /**
+   * Host names answered besides loopback names, IP addresses and `host` (e.g. `sandbox`, the compose service
+   * name). Any other `Host` gets a 403: the guard against DNS rebinding (request-guard.ts).
+   */
+  allowedHosts?: readonly string[];
+  /** How long a client may take to send its headers / its whole request. Defaults 10 s / 30 s. */
+  timeouts?: { headersMs?: number; requestMs?: number };
 }
 
 export interface Sandbox {
@@ -52,10 +69,14 @@ export interface Sandbox {
 
 const UI_DIR = path.join(__dirname, 'ui');
 
-/** The :4400 app: JSON API first (specific paths only), then the vendor ingest routes, then the static UI. */
-export function createSandboxApp(store: SandboxStore): express.Express {
+/**
+ * The :4400 app: the Host and cross-site guard, the JSON API (specific paths only), then the vendor ingest
+ * routes, then the static UI.
+ */
+export function createSandboxApp(store: SandboxStore, guard = requestGuard()): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(guard);
   app.use(apiRouter(store));
   app.use(otlpRouter(store));
   app.use(sentryRouter(store));
@@ -67,9 +88,10 @@ export function createSandboxApp(store: SandboxStore): express.Express {
   return app;
 }
 
-function singleRouterApp(router: express.Router): express.Express {
+function singleRouterApp(router: express.Router, guard: express.RequestHandler): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(guard);
   app.use(router);
   app.use(apiNotFound);
   app.use(apiErrorHandler);
@@ -86,13 +108,21 @@ function portInUse(host: string, port: number, listener: string, flag: string): 
 
 function listen(
   app: express.Express,
-  host: string,
-  port: number,
+  where: { host: string; port: number; timeouts: { headersMs: number; requestMs: number } },
   listener: string,
   flag: string,
 ): Promise<http.Server> {
+  const { host, port, timeouts } = where;
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = http.createServer(
+      {
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, timeouts.headersMs),
+      },
+      app,
+    );
+    server.listen(port, host);
     const onError = (err: NodeJS.ErrnoException) => {
       reject(err.code === 'EADDRINUSE' ? portInUse(host, port, listener, flag) : err);
     };
@@ -133,9 +163,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const xrayPort = checkPort('xrayPort', options.xrayPort ?? DEFAULT_PORTS.xrayPort);
 
   const journal = options.dataDir ? new FileJournal(options.dataDir) : undefined;
-  const previous = options.dataDir ? FileJournal.read(options.dataDir) : { lines: [], skipped: 0 };
   const store = new SandboxStore({ caps: options.caps, journal });
-  store.replay(previous.lines);
+  // Line by line: the journal is append-only and may be far larger than the store's byte budget.
+  const replayed = options.dataDir
+    ? FileJournal.read(options.dataDir, (line) => store.replay([line]))
+    : { lines: 0, skipped: 0 };
+  const guard = requestGuard({ bindHost: host, allowedHosts: options.allowedHosts });
+  const headersMs = options.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS;
+  // Node requires the request timeout to be at least the headers timeout.
+  const timeouts = {
+    headersMs,
+    requestMs: Math.max(headersMs, options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS),
+  };
+  const on = (p: number) => ({ host, port: p, timeouts });
 
   const servers: http.Server[] = [];
   let xray: { port: number; close(): Promise<void> } | null = null;
@@ -145,15 +185,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   try {
-    servers.push(await listen(createSandboxApp(store), host, port, 'UI/API listener', '--port'));
+    servers.push(await listen(createSandboxApp(store, guard), on(port), 'UI/API listener', '--port'));
     servers.push(
-      await listen(singleRouterApp(otlpRouter(store)), host, otlpPort, 'OTLP/HTTP listener', '--otlp-port'),
+      await listen(
+        singleRouterApp(otlpRouter(store), guard),
+        on(otlpPort),
+        'OTLP/HTTP listener',
+        '--otlp-port',
+      ),
     );
     servers.push(
       await listen(
-        singleRouterApp(datadogRouter(store)),
-        host,
-        datadogPort,
+        singleRouterApp(datadogRouter(store), guard),
+        on(datadogPort),
         'Datadog agent listener',
         '--datadog-port',
       ),
@@ -179,7 +223,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     datadogUrl: `http://${h}:${portOf(servers[2])}`,
     xrayAddress: `${h}:${xray.port}`,
     store,
-    replayed: { lines: previous.lines.length, skipped: previous.skipped },
+    replayed,
     close: closeAll,
   };
 }

@@ -4,6 +4,7 @@
  * per-vendor counters keep counting everything ever received, so `/api/vendors` stays true after eviction.
  */
 import { type Correlation, correlationOf } from './correlation';
+import { errorOccurrences } from './error-occurrences';
 import {
   type ErrorRecord,
   type IngestBatch,
@@ -15,8 +16,12 @@ import {
   type SandboxVendor,
   type SpanRecord,
 } from './model';
+import { DEFAULT_VALUE_LIMITS, RecordSanitizer } from './sanitize';
 
-/** Memory caps. When a cap is reached the oldest record of that kind is evicted (FIFO). */
+/**
+ * Memory caps. When a record cap is reached the oldest record of that kind is evicted (FIFO); when the byte
+ * budget is reached the oldest span, error or log, whichever arrived first, is evicted until it fits.
+ */
 export interface SandboxCaps {
   /** Spans kept in memory. Default 200 000. */
   maxSpans: number;
@@ -26,6 +31,13 @@ export interface SandboxCaps {
   maxLogs: number;
   /** Per-request payload accounting records kept. Default 100 000. */
   maxPayloads: number;
+  /**
+   * Byte budget for spans, errors and logs together, counted as their serialized size. Default 256 MiB; the
+   * live heap measured 1.0–1.3× of it (docs/performance.md, "The sandbox under load and hostile input").
+   */
+  maxBytes: number;
+  /** Longest string value kept; longer ones are truncated with a marker giving the original size. Default 64 KiB. */
+  maxValueBytes: number;
 }
 
 export const DEFAULT_CAPS: Readonly<SandboxCaps> = Object.freeze({
@@ -33,7 +45,12 @@ export const DEFAULT_CAPS: Readonly<SandboxCaps> = Object.freeze({
   maxErrors: 20_000,
   maxLogs: 100_000,
   maxPayloads: 100_000,
+  maxBytes: 256 * 1024 * 1024,
+  maxValueBytes: DEFAULT_VALUE_LIMITS.maxValueBytes,
 });
+
+/** A per-value limit below this could not even hold its own truncation marker. */
+const MIN_VALUE_BYTES = 256;
 
 /**
  * One line of the sandbox's NDJSON format (persistence file, `/api/export`, `/api/import`). A line written
@@ -51,8 +68,16 @@ export interface SandboxLine {
 
 /** Where accepted data is written so a restart loses nothing (see persist.ts). */
 export interface Journal {
-  append(line: SandboxLine): void;
+  /** Writes every line or none (throws, leaving the journal as it was). */
+  append(lines: SandboxLine[]): void;
   clear(): void;
+}
+
+/** A line bounded and measured by `SandboxStore.prepare`, ready to be committed. */
+export interface PreparedLine {
+  line: SandboxLine;
+  /** Serialized size of each span, error and log, in the line's order. */
+  bytes: { spans: number[]; errors: number[]; logs: number[] };
 }
 
 export interface TraceSummary {
@@ -102,6 +127,8 @@ export interface SpanGlance {
   depth: number;
   status: SpanRecord['status'];
   chaos: boolean;
+  /** Set when only an in-progress version arrived (its duration is unknown). */
+  inProgress?: boolean;
 }
 
 /** What one vendor received for one request (one seq of a run). */
@@ -111,7 +138,8 @@ export interface VendorRequestView {
   spanCount: number;
   durationMs: number | null;
   error: boolean;
-  errors: Array<{ type: string; message: string; traceId: string | null }>;
+  /** One per error occurrence (error-occurrences.ts), with how many native records the vendor sent for it. */
+  errors: Array<{ type: string; message: string; traceId: string | null; recordCount: number }>;
   logs: number;
   logSamples: Array<{ level: string; message: string }>;
   spans: SpanGlance[];
@@ -145,20 +173,43 @@ export interface SandboxStoreOptions {
 const GLANCE_SPANS = 100;
 const LOG_SAMPLES = 5;
 
-/** A FIFO array with O(1) amortised eviction from the front. */
+/**
+ * A FIFO array with O(1) amortised eviction from the front. Each item carries its byte size and arrival order,
+ * so the store can evict across kinds by age when the byte budget is full.
+ */
 class BoundedQueue<T> {
   private items: T[] = [];
+  private sizes: number[] = [];
+  private orders: number[] = [];
   private head = 0;
   constructor(private readonly cap: number) {}
 
-  push(item: T): void {
+  /** @returns the bytes of the item the cap pushed out, or 0. */
+  push(item: T, bytes = 0, order = 0): number {
     this.items.push(item);
-    if (this.items.length - this.head > this.cap) this.head++;
+    this.sizes.push(bytes);
+    this.orders.push(order);
+    return this.size > this.cap ? this.shift() : 0;
+  }
+  /** Drops the oldest item; @returns its bytes. */
+  shift(): number {
+    const bytes = this.sizes[this.head];
+    this.head++;
     // Compact once the dead prefix dominates, so memory stays proportional to the cap.
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.orders = this.orders.slice(this.head);
       this.head = 0;
     }
+    return bytes;
+  }
+  get oldest(): T | undefined {
+    return this.size > 0 ? this.items[this.head] : undefined;
+  }
+  /** Arrival order of the oldest item; Infinity when empty. */
+  get oldestOrder(): number {
+    return this.size > 0 ? this.orders[this.head] : Number.POSITIVE_INFINITY;
   }
   get size(): number {
     return this.items.length - this.head;
@@ -173,6 +224,8 @@ class BoundedQueue<T> {
   }
   clear(): void {
     this.items = [];
+    this.sizes = [];
+    this.orders = [];
     this.head = 0;
   }
 }
@@ -186,24 +239,9 @@ interface TraceEntry {
   summary: TraceSummary | null;
 }
 
-// Values of keys like these never reach memory, disk or the UI, even if a decoder passes them through.
-const SECRET_KEY =
-  /(authorization|api[-_.]?key|access[-_.]?token|secret|password|x-honeycomb-team|sentry_key|signature|credential)/i;
-const SECRET_IN_TEXT = /((?:sentry_key|access_token|api_key|apikey|token)=)[^&\s"]+/gi;
-const REDACTED = '[redacted]';
-
-function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string')
-    return value.includes('=') ? value.replace(SECRET_IN_TEXT, `$1${REDACTED}`) : value;
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1);
-  return out;
-}
-const redactBag = (bag: Record<string, unknown>) => redact(bag) as Record<string, unknown>;
-const redactNative = (n: Record<string, Record<string, unknown>>) =>
-  Object.fromEntries(Object.entries(n ?? {}).map(([k, v]) => [k, redactBag(v ?? {})]));
+/** The record as the line's vendor's: copied only when a decoder or import left another vendor on it. */
+const ofVendor = <T extends { vendor: SandboxVendor }>(record: T, vendor: SandboxVendor): T =>
+  record.vendor === vendor ? record : { ...record, vendor };
 
 const traceKey = (vendor: string, traceId: string) => `${vendor}\u0000${traceId}`;
 const spanKey = (vendor: string, traceId: string, spanId: string) =>
@@ -218,11 +256,17 @@ const zeroCounts = (vendor: SandboxVendor): VendorCounts => ({
   logs: 0,
 });
 
-/** Later record wins; attribute bags are merged so a partial X-Ray segment's keys survive the full one. */
+/**
+ * Later record wins; attribute bags are merged so a partial X-Ray segment's keys survive the full one. A
+ * completed span always wins over an in-progress copy, whichever arrived last (UDP reorders X-Ray datagrams).
+ */
 function mergeSpan(older: SpanRecord, newer: SpanRecord): SpanRecord {
-  const native: Record<string, Record<string, unknown>> = { ...older.native };
-  for (const [bag, values] of Object.entries(newer.native)) native[bag] = { ...native[bag], ...values };
-  return { ...older, ...newer, attributes: { ...older.attributes, ...newer.attributes }, native };
+  const [base, top] = newer.inProgress && !older.inProgress ? [newer, older] : [older, newer];
+  const native: Record<string, Record<string, unknown>> = { ...base.native };
+  for (const [bag, values] of Object.entries(top.native)) native[bag] = { ...native[bag], ...values };
+  const merged = { ...base, ...top, attributes: { ...base.attributes, ...top.attributes }, native };
+  if (!top.inProgress) delete merged.inProgress;
+  return merged;
 }
 
 /** Depth-first order with children by start time; spans whose parent is absent are roots. */
@@ -238,15 +282,16 @@ export function orderSpans(spans: SpanRecord[]): Array<{ span: SpanRecord; depth
   for (const list of children.values()) list.sort((a, b) => a.startMs - b.startMs);
   const out: Array<{ span: SpanRecord; depth: number }> = [];
   const seen = new Set<string>();
-  const walk = (parent: string | null, depth: number) => {
-    for (const span of children.get(parent) ?? []) {
-      if (seen.has(span.spanId)) continue; // guards against parent cycles in malformed input
-      seen.add(span.spanId);
-      out.push({ span, depth });
-      walk(span.spanId, depth + 1);
-    }
-  };
-  walk(null, 0);
+  // An explicit stack, not recursion: a chain of 200 000 spans must not overflow the call stack.
+  const stack = (children.get(null) ?? []).map((span) => ({ span, depth: 0 })).reverse();
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (seen.has(next.span.spanId)) continue; // guards against parent cycles in malformed input
+    seen.add(next.span.spanId);
+    out.push(next);
+    const kids = children.get(next.span.spanId) ?? [];
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i], depth: next.depth + 1 });
+  }
   // Spans caught in a cycle have no root; list them flat rather than drop them.
   for (const s of spans) if (!seen.has(s.spanId)) out.push({ span: s, depth: 0 });
   return out;
@@ -277,8 +322,15 @@ export function summarize(entry: {
   const services = [...new Set(byStart.map((s) => s.service).filter(Boolean))];
   // Flattened attributes should hold the keys, but native bags are checked too in case a decoder kept them apart.
   const bags = (s: SpanRecord | null) => (s ? [s.attributes, ...Object.values(s.native ?? {})] : []);
-  const others = byStart.filter((s) => s !== root).flatMap(bags);
-  const corr: Correlation = correlationOf(...bags(root), ...others);
+  // The root's keys first, then the other spans' in start order until both are found. One bag at a time: a
+  // spread of every span's bags overflows the call stack on a 150 000-span trace.
+  let corr: Correlation = correlationOf(...bags(root));
+  for (const s of byStart) {
+    if (corr.runId !== null && corr.seq !== null) break;
+    if (s === root) continue;
+    const more = correlationOf(...bags(s));
+    corr = { runId: corr.runId ?? more.runId, seq: corr.seq ?? more.seq };
+  }
   return {
     vendor: entry.vendor,
     traceId: entry.traceId,
@@ -300,21 +352,37 @@ export class SandboxStore implements IngestSink {
   readonly caps: Readonly<SandboxCaps>;
   private readonly journal: Journal | undefined;
   private readonly now: () => number;
+  private readonly sanitizer: RecordSanitizer;
   // Insertion order = eviction order; receivedAt is kept so an export/import keeps time-to-visible true.
-  private readonly spans = new Map<string, { span: SpanRecord; receivedAt: number }>();
+  private readonly spans = new Map<
+    string,
+    { span: SpanRecord; receivedAt: number; bytes: number; order: number }
+  >();
   private readonly traces = new Map<string, TraceEntry>();
+  /**
+   * Span keys oldest first, for eviction. Not `spans.keys().next()`: a Map keeps deleted entries as holes until
+   * it rehashes, so finding its first live entry after many evictions walks them all, on every eviction.
+   */
+  private readonly spanOrder = new BoundedQueue<string>(Number.MAX_SAFE_INTEGER);
   private errorQueue: BoundedQueue<ErrorRecord>;
   private logQueue: BoundedQueue<LogRecord>;
   private payloadQueue: BoundedQueue<PayloadRecord>;
   private readonly counts = new Map<SandboxVendor, VendorCounts>();
   private readonly subscribers = new Set<(event: StoreEvent) => void>();
+  /** Serialized size of every span, error and log held, against `caps.maxBytes`. */
+  private bytes = 0;
+  /** Arrival counter: which record is oldest across kinds, for byte-budget eviction. */
+  private arrivals = 0;
 
   constructor(options: SandboxStoreOptions = {}) {
     const caps = { ...DEFAULT_CAPS, ...options.caps };
     for (const [name, value] of Object.entries(caps)) {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
     }
+    if (caps.maxValueBytes < MIN_VALUE_BYTES)
+      throw new RangeError(`maxValueBytes must be at least ${MIN_VALUE_BYTES}`);
     this.caps = Object.freeze(caps);
+    this.sanitizer = new RecordSanitizer({ ...DEFAULT_VALUE_LIMITS, maxValueBytes: caps.maxValueBytes });
     this.journal = options.journal;
     this.now = options.now ?? Date.now;
     this.errorQueue = new BoundedQueue(caps.maxErrors);
@@ -342,38 +410,64 @@ export class SandboxStore implements IngestSink {
     this.ingest(lines, false);
   }
 
-  /** Lines from `/api/import`: stored and journaled. */
-  import(lines: Iterable<SandboxLine>): void {
-    this.ingest(lines, true);
+  /**
+   * Bounds and measures one line without storing it: credentials redacted, long values truncated, deep values
+   * cut (sanitize.ts). Streaming import prepares line by line as the body arrives, then commits once.
+   */
+  prepare(raw: SandboxLine): PreparedLine {
+    const bytes: PreparedLine['bytes'] = { spans: [], errors: [], logs: [] };
+    const bound = <T extends object>(records: T[], sizes: number[]): T[] =>
+      records.map((r) => {
+        const { record, bytes: size } = this.sanitizer.sanitize(r);
+        sizes.push(size);
+        return record;
+      });
+    const line: SandboxLine = {
+      vendor: raw.vendor,
+      payload: raw.payload && this.sanitizer.sanitize(raw.payload).record,
+      ...(raw.receivedAt === undefined ? {} : { receivedAt: raw.receivedAt }),
+      spans: bound(raw.spans, bytes.spans),
+      errors: bound(raw.errors, bytes.errors),
+      logs: bound(raw.logs, bytes.logs),
+    };
+    return { line, bytes };
+  }
+
+  /**
+   * Stores prepared lines, all or nothing: the journal is written first (every line or none), so a failure
+   * there leaves memory untouched and the ingest answers an error with nothing half-kept.
+   */
+  commit(prepared: PreparedLine[], journal = true): void {
+    if (journal && this.journal && prepared.length > 0) this.journal.append(prepared.map((p) => p.line));
+    for (const p of prepared) this.applyPrepared(p);
+  }
+
+  /**
+   * `commit` for a large import: journaled at once (all or nothing, as above), then applied to memory in
+   * slices, awaiting `pause()` between them so the API keeps answering while 200 000 spans go in.
+   */
+  async commitInSlices(prepared: PreparedLine[], pause: () => Promise<void>, sliceMs = 20): Promise<void> {
+    if (this.journal && prepared.length > 0) this.journal.append(prepared.map((p) => p.line));
+    let sliceStart = performance.now();
+    for (const p of prepared) {
+      this.applyPrepared(p);
+      if (performance.now() - sliceStart > sliceMs) {
+        await pause();
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  private applyPrepared(p: PreparedLine): void {
+    this.applyLine(p);
+    const { vendor, spans, errors, logs } = p.line;
+    this.emit({ type: 'data', vendor, spans: spans.length, errors: errors.length, logs: logs.length });
   }
 
   private ingest(lines: Iterable<SandboxLine>, journal: boolean): void {
-    for (const raw of lines) {
-      const line: SandboxLine = {
-        vendor: raw.vendor,
-        payload: raw.payload,
-        ...(raw.receivedAt === undefined ? {} : { receivedAt: raw.receivedAt }),
-        spans: raw.spans.map((s) => ({
-          ...s,
-          attributes: redactBag(s.attributes),
-          native: redactNative(s.native),
-        })),
-        errors: raw.errors.map((e) => ({
-          ...e,
-          attributes: redactBag(e.attributes),
-          native: redactNative(e.native),
-        })),
-        logs: raw.logs.map((l) => ({
-          ...l,
-          message: redact(l.message) as string,
-          attributes: redactBag(l.attributes),
-        })),
-      };
-      this.applyLine(line);
-      if (journal) this.journal?.append(line);
-      const { vendor, spans, errors, logs } = line;
-      this.emit({ type: 'data', vendor, spans: spans.length, errors: errors.length, logs: logs.length });
-    }
+    const prepared: PreparedLine[] = [];
+    for (const line of lines) prepared.push(this.prepare(line));
+    this.commit(prepared, journal);
   }
 
   private countsOf(vendor: SandboxVendor): VendorCounts {
@@ -385,7 +479,7 @@ export class SandboxStore implements IngestSink {
     return c;
   }
 
-  private applyLine(line: SandboxLine): void {
+  private applyLine({ line, bytes }: PreparedLine): void {
     const counts = this.countsOf(line.vendor);
     const receivedAt = line.payload?.receivedAt ?? line.receivedAt ?? this.now();
     if (line.payload) {
@@ -393,20 +487,38 @@ export class SandboxStore implements IngestSink {
       counts.bytes += line.payload.bytes;
       this.payloadQueue.push(line.payload);
     }
-    for (const span of line.spans)
-      if (this.upsertSpan({ ...span, vendor: line.vendor }, receivedAt)) counts.spans++;
-    for (const error of line.errors) {
-      this.errorQueue.push({ ...error, vendor: line.vendor });
+    line.spans.forEach((span, i) => {
+      if (this.upsertSpan(ofVendor(span, line.vendor), receivedAt, bytes.spans[i])) counts.spans++;
+    });
+    line.errors.forEach((error, i) => {
+      this.bytes += bytes.errors[i];
+      this.bytes -= this.errorQueue.push(ofVendor(error, line.vendor), bytes.errors[i], this.arrivals++);
       counts.errors++;
-    }
-    for (const log of line.logs) {
-      this.logQueue.push({ ...log, vendor: line.vendor });
+    });
+    line.logs.forEach((log, i) => {
+      this.bytes += bytes.logs[i];
+      this.bytes -= this.logQueue.push(ofVendor(log, line.vendor), bytes.logs[i], this.arrivals++);
       counts.logs++;
+    });
+    this.enforceByteBudget();
+  }
+
+  /** Evicts the oldest span, error or log, whichever arrived first, until the held bytes fit the budget. */
+  private enforceByteBudget(): void {
+    while (this.bytes > this.caps.maxBytes) {
+      const spanOrder = this.spanOrder.oldestOrder;
+      const errorOrder = this.errorQueue.oldestOrder;
+      const logOrder = this.logQueue.oldestOrder;
+      const oldest = Math.min(spanOrder, errorOrder, logOrder);
+      if (oldest === Number.POSITIVE_INFINITY) break;
+      if (oldest === spanOrder) this.evictOldestSpan();
+      else if (oldest === errorOrder) this.bytes -= this.errorQueue.shift();
+      else this.bytes -= this.logQueue.shift();
     }
   }
 
   /** @returns true when the span is new (not an update of one already stored). */
-  private upsertSpan(span: SpanRecord, receivedAt: number): boolean {
+  private upsertSpan(span: SpanRecord, receivedAt: number, bytes: number): boolean {
     const key = spanKey(span.vendor, span.traceId, span.spanId);
     const tKey = traceKey(span.vendor, span.traceId);
     let entry = this.traces.get(tKey);
@@ -422,8 +534,18 @@ export class SandboxStore implements IngestSink {
       this.traces.set(tKey, entry);
     }
     const existing = this.spans.get(key);
-    const stored = existing ? mergeSpan(existing.span, span) : span;
-    this.spans.set(key, { span: stored, receivedAt });
+    let stored = span;
+    let size = bytes;
+    if (existing) {
+      // A merge keeps the keys of both versions, so it is bounded and measured again as one record.
+      ({ record: stored, bytes: size } = this.sanitizer.sanitize(mergeSpan(existing.span, span)));
+      this.bytes -= existing.bytes;
+    }
+    this.bytes += size;
+    // An update keeps the span's place in the eviction order (Map.set on an existing key does not move it).
+    const order = existing?.order ?? this.arrivals++;
+    this.spans.set(key, { span: stored, receivedAt, bytes: size, order });
+    if (!existing) this.spanOrder.push(key, 0, order);
     entry.spans.set(span.spanId, stored);
     entry.updatedAt = Math.max(entry.updatedAt, receivedAt);
     entry.summary = null;
@@ -432,27 +554,33 @@ export class SandboxStore implements IngestSink {
   }
 
   private evictSpans(): void {
-    while (this.spans.size > this.caps.maxSpans) {
-      const oldest = this.spans.keys().next().value as string;
-      const { span } = this.spans.get(oldest)!;
-      this.spans.delete(oldest);
-      const tKey = traceKey(span.vendor, span.traceId);
-      const entry = this.traces.get(tKey);
-      if (!entry) continue;
-      entry.spans.delete(span.spanId);
-      entry.summary = null;
-      if (entry.spans.size === 0) this.traces.delete(tKey);
-    }
+    while (this.spans.size > this.caps.maxSpans) this.evictOldestSpan();
+  }
+
+  private evictOldestSpan(): void {
+    const oldest = this.spanOrder.oldest!;
+    this.spanOrder.shift();
+    const { span, bytes } = this.spans.get(oldest)!;
+    this.spans.delete(oldest);
+    this.bytes -= bytes;
+    const tKey = traceKey(span.vendor, span.traceId);
+    const entry = this.traces.get(tKey);
+    if (!entry) return;
+    entry.spans.delete(span.spanId);
+    entry.summary = null;
+    if (entry.spans.size === 0) this.traces.delete(tKey);
   }
 
   /** Forget everything, including the counters and the journal. */
   clear(): void {
     this.spans.clear();
+    this.spanOrder.clear();
     this.traces.clear();
     this.errorQueue.clear();
     this.logQueue.clear();
     this.payloadQueue.clear();
     this.counts.clear();
+    this.bytes = 0;
     this.journal?.clear();
     this.emit({ type: 'clear' });
   }
@@ -480,13 +608,22 @@ export class SandboxStore implements IngestSink {
     return SANDBOX_VENDORS.map((v) => ({ ...(this.counts.get(v) ?? zeroCounts(v)) }));
   }
 
-  get size(): { spans: number; traces: number; errors: number; logs: number; payloads: number } {
+  /** Records held, and `bytes`: their serialized size, which `caps.maxBytes` bounds. */
+  get size(): {
+    spans: number;
+    traces: number;
+    errors: number;
+    logs: number;
+    payloads: number;
+    bytes: number;
+  } {
     return {
       spans: this.spans.size,
       traces: this.traces.size,
       errors: this.errorQueue.size,
       logs: this.logQueue.size,
       payloads: this.payloadQueue.size,
+      bytes: this.bytes,
     };
   }
 
@@ -513,6 +650,11 @@ export class SandboxStore implements IngestSink {
     }
     out.sort((a, b) => b.startMs - a.startMs || b.receivedAt - a.receivedAt);
     return filter.limit === undefined ? out : out.slice(0, filter.limit);
+  }
+
+  /** One stored span, or null (never received, or evicted). */
+  span(vendor: SandboxVendor, traceId: string, spanId: string): SpanRecord | null {
+    return this.spans.get(spanKey(vendor, traceId, spanId))?.span ?? null;
   }
 
   getTrace(vendor: SandboxVendor, traceId: string): { summary: TraceSummary; spans: SpanRecord[] } | null {
@@ -664,8 +806,19 @@ export class SandboxStore implements IngestSink {
   }): VendorRequestView {
     const summaries = c.traces.map((t) => this.summaryOf(t)).sort((a, b) => a.startMs - b.startMs);
     const spans = c.traces.flatMap((t) => [...t.spans.values()]);
-    const start = Math.min(...spans.map((s) => s.startMs));
-    const end = Math.max(...spans.map((s) => s.startMs + s.durationMs));
+    // Counted as /api/errors and the compare report count them: one row per occurrence (error-occurrences.ts).
+    const newestFirst = <T extends ErrorRecord | LogRecord>(records: T[]) =>
+      records.map((r) => ({ ...r, ...this.correlate(r) })).reverse();
+    const occurrences = errorOccurrences(newestFirst(c.errors), newestFirst(c.logs), {
+      spanOf: (vendor, traceId, spanId) => this.span(vendor, traceId, spanId),
+    });
+    // A loop, not Math.min(...spans): spreading 200 000 arguments overflows the call stack.
+    let start = Number.POSITIVE_INFINITY;
+    let end = Number.NEGATIVE_INFINITY;
+    for (const s of spans) {
+      start = Math.min(start, s.startMs);
+      end = Math.max(end, s.startMs + s.durationMs);
+    }
     const glance = c.traces
       .flatMap((t) => orderSpans([...t.spans.values()]))
       .slice(0, GLANCE_SPANS)
@@ -679,14 +832,20 @@ export class SandboxStore implements IngestSink {
         depth,
         status: span.status,
         chaos: span.name === 'chaos.latency',
+        ...(span.inProgress ? { inProgress: true } : {}),
       }));
     return {
       traceIds: summaries.map((s) => s.traceId),
       rootName: summaries[0]?.rootName ?? null,
       spanCount: spans.length,
       durationMs: spans.length ? end - start : null,
-      error: summaries.some((s) => s.error) || c.errors.length > 0,
-      errors: c.errors.map((e) => ({ type: e.type, message: e.message, traceId: e.traceId })),
+      error: summaries.some((s) => s.error) || occurrences.length > 0,
+      errors: occurrences.map((o) => ({
+        type: o.type,
+        message: o.message,
+        traceId: o.traceId,
+        recordCount: o.recordCount,
+      })),
       logs: c.logs.length,
       logSamples: c.logs.slice(0, LOG_SAMPLES).map((l) => ({ level: l.level, message: l.message })),
       spans: glance,

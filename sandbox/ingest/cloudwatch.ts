@@ -4,6 +4,7 @@ import { emptyBatch, type IngestBatch, type IngestSink } from '../model';
 import { logFromEvent } from './cloudwatch-message';
 import { AwsError, CloudWatchState, type LogGroupState, type LogStreamState } from './cloudwatch-state';
 import { isObject, type JsonObject } from './json-fields';
+import { rawBodyParser } from './otlp-body';
 
 /**
  * CloudWatch Logs' JSON 1.1 API as the AWS SDK v3 speaks it: `POST /` with `X-Amz-Target: Logs_20140328.<Op>`
@@ -17,7 +18,7 @@ import { isObject, type JsonObject } from './json-fields';
 const TARGET_PREFIX = 'Logs_20140328.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** PutLogEvents allows 1 MiB of events; the JSON envelope adds escaping and field names on top. */
-export const CLOUDWATCH_MAX_BODY = '6mb';
+export const CLOUDWATCH_MAX_BODY = 6 * 1024 * 1024;
 
 type Operation = (req: JsonObject, state: CloudWatchState, batch: IngestBatch) => JsonObject;
 
@@ -138,7 +139,7 @@ export function cloudwatchRouter(
   router.post(
     '/',
     (req, _res, next) => next(isLogsCall(req) ? undefined : 'route'),
-    express.raw({ type: () => true, limit: CLOUDWATCH_MAX_BODY }),
+    rawBodyParser(CLOUDWATCH_MAX_BODY),
     (req, res) => {
       const target = req.get('x-amz-target') ?? '';
       const op = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';

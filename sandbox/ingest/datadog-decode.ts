@@ -3,7 +3,9 @@ import { decode } from '@msgpack/msgpack';
 /**
  * Datadog agent trace payloads → plain spans. v0.4 is an array of traces, each an array of span maps;
  * v0.5 is `[stringTable, traces]` where each span is a 12-element array of string-table indexes and numbers
- * (https://github.com/DataDog/datadog-agent/blob/main/pkg/trace/api/version.go documents both).
+ * (https://github.com/DataDog/datadog-agent/blob/main/pkg/trace/api/version.go documents both). v0.3 and v0.4
+ * also come as JSON (dd-trace-py's JSONEncoder, curl): the same traces, picked by Content-Type as the agent
+ * does.
  */
 export interface DdSpan {
   traceId: string;
@@ -44,6 +46,43 @@ function unpack(body: Uint8Array): unknown {
   }
 }
 
+/**
+ * JSON numbers are doubles, but u64 ids and epoch-nanosecond times exceed 2^53: integers beyond it are re-read
+ * exactly from their source text (the reviver's `context`, Node 21+).
+ */
+function exactIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === 'number' && !Number.isSafeInteger(value) && /^-?\d+$/.test(context?.source ?? '')) {
+    return BigInt(context!.source!);
+  }
+  return value;
+}
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(
+      Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+      exactIntegers,
+    );
+  } catch (err) {
+    throw new DdDecodeError(`malformed JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The agent's choice (pkg/trace/api decodeRequest): `application/msgpack` is msgpack, `application/json` and
+ * `text/json` are JSON, and for anything else it does its best. Here "best" looks at the first byte: JSON
+ * traces open with `[`, which never starts a msgpack array.
+ */
+function unpackV04(body: Uint8Array, contentType: string | null | undefined): unknown {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/msgpack') return unpack(body);
+  if (type === 'application/json' || type === 'text/json') return parseJson(body);
+  const first = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+    .toString('latin1', 0, 64)
+    .trimStart();
+  return first.startsWith('[') ? parseJson(body) : unpack(body);
+}
+
 function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (v instanceof Map) for (const [k, val] of v) out[String(k)] = String(val);
@@ -65,8 +104,8 @@ function numberMap(v: unknown): Record<string, number> {
 
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 
-export function decodeV04(body: Uint8Array): DdSpan[] {
-  const traces = unpack(body);
+export function decodeV04(body: Uint8Array, contentType?: string | null): DdSpan[] {
+  const traces = unpackV04(body, contentType);
   if (!Array.isArray(traces)) throw new DdDecodeError('v0.4 payload must be an array of traces');
   const spans: DdSpan[] = [];
   for (const trace of traces) {

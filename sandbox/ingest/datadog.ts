@@ -11,11 +11,12 @@ export interface DatadogRouterOptions {
   bodyLimit?: number;
 }
 
-const TRACE_ROUTES = {
+/** v0.3 and v0.4 are msgpack or JSON by Content-Type; v0.5 is msgpack only, as in the agent. */
+const TRACE_ROUTES: Record<string, (body: Uint8Array, contentType?: string) => DdSpan[]> = {
   '/v0.3/traces': decodeV04,
   '/v0.4/traces': decodeV04,
   '/v0.5/traces': decodeV05,
-} as const;
+};
 
 /**
  * Routes a tracer may call besides traces: telemetry, remote config, DogStatsD over HTTP, the EVP proxy
@@ -61,7 +62,7 @@ const AGENT_INFO = {
 
 /**
  * Datadog trace agent API on :8126 (https://docs.datadoghq.com/tracing/guide/send_traces_to_agent_by_api/):
- * msgpack traces on PUT/POST /v0.4 and /v0.5, plus the side routes dd-trace calls.
+ * msgpack traces on PUT/POST /v0.4 and /v0.5 (and JSON on /v0.3 and /v0.4), plus the side routes dd-trace calls.
  */
 export function datadogRouter(sink: IngestSink, options: DatadogRouterOptions = {}): express.Router {
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -75,7 +76,7 @@ export function datadogRouter(sink: IngestSink, options: DatadogRouterOptions = 
       }
       try {
         const { wireBytes, body } = await readRawBody(req, limit);
-        const batch = spansToBatch(body.length === 0 ? [] : decode(body));
+        const batch = spansToBatch(body.length === 0 ? [] : decode(body, req.headers['content-type']));
         sink.accept(
           'datadog',
           { route: path, bytes: wireBytes, contentType: req.headers['content-type'] ?? null },
@@ -122,24 +123,14 @@ const NANOS_PER_MS = 1_000_000n;
 export function spansToBatch(spans: DdSpan[]): IngestBatch {
   const batch: IngestBatch = { spans: [], errors: [], logs: [] };
   const records = spans.map(spanRecord);
-  const serviceOf = new Map(records.map((r) => [r.spanId, r.service]));
-  const isEntry = (r: SpanRecord) => r.parentId === null || serviceOf.get(r.parentId) !== r.service;
   batch.spans.push(...records);
-  // dd-trace tags every Express middleware span an error passes through; one fault must stay one error, so
-  // keep one per (trace, type, message), taken from the service-entry span when it has it (as Datadog's
-  // Error Tracking does).
-  const seen = new Set<string>();
-  const order = records
-    .map((_, i) => i)
-    .sort((a, b) => Number(isEntry(records[b])) - Number(isEntry(records[a])));
-  for (const i of order) {
-    const error = errorRecord(spans[i], records[i]);
-    if (!error) continue;
-    const key = `${error.traceId}\u0000${error.type}\u0000${error.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    batch.errors.push(error);
-  }
+  // dd-trace tags every Express middleware span an error passes through. Each tagged span is kept as a native
+  // record; sandbox/error-occurrences.ts counts them as one occurrence, shown from the service-entry span (as
+  // Datadog's Error Tracking does).
+  records.forEach((record, i) => {
+    const error = errorRecord(spans[i], record);
+    if (error) batch.errors.push(error);
+  });
   return batch;
 }
 

@@ -75,12 +75,25 @@ export function traceIdsOf(flat: JsonObject): { traceId: string | null; spanId: 
   return { traceId: traceId === null ? null : xrayRoot(traceId), spanId: firstString(flat, SPAN_ID_KEYS) };
 }
 
-/** Seconds (Sentry, Rollbar) or an RFC 3339 string → epoch milliseconds; null when unreadable. */
+/** RFC 3339 with any number of fraction digits; Sentry reads a missing zone as UTC. */
+const RFC3339 = /^(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:[.,](\d+))?([Zz]|[+-]\d\d:?\d\d)?$/;
+
+/**
+ * Seconds (Sentry, Rollbar) or an RFC 3339 string → epoch milliseconds, the sub-millisecond part kept as a
+ * fraction (sentry-python sends `…T10:00:00.123456Z`; Date.parse alone would drop the last three digits).
+ * Null when unreadable.
+ */
 export function secondsToMs(v: unknown): number | null {
   if (typeof v === 'number' && Number.isFinite(v)) return v * 1000;
   if (typeof v === 'string' && v !== '') {
     const n = Number(v);
     if (Number.isFinite(n)) return n * 1000;
+    const m = RFC3339.exec(v.trim());
+    if (m) {
+      const zone = !m[4] || /z/i.test(m[4]) ? 'Z' : m[4].replace(/^([+-]\d\d)(\d\d)$/, '$1:$2');
+      const whole = Date.parse(`${m[1]}T${m[2]}${zone}`);
+      if (Number.isFinite(whole)) return whole + (m[3] ? Number(`0.${m[3]}`) * 1000 : 0);
+    }
     const parsed = Date.parse(v);
     if (Number.isFinite(parsed)) return parsed;
   }

@@ -1,5 +1,15 @@
 import { correlationOf } from '../correlation';
-import type { ErrorRecord, IngestBatch, LogRecord, SandboxVendor, SpanKind, SpanRecord } from '../model';
+import type {
+  ErrorRecord,
+  IngestBatch,
+  LogRecord,
+  SandboxVendor,
+  SpanEvent,
+  SpanKind,
+  SpanLink,
+  SpanRecord,
+} from '../model';
+import { levelOf } from './otlp-severity';
 import { parseStackTrace } from './otlp-stack';
 import { anyValue, durationMs, idHex, keyValues, nanosToMs, toInt } from './otlp-values';
 
@@ -16,6 +26,11 @@ interface OtlpEvent {
   name?: string;
   attributes?: unknown[];
 }
+interface OtlpLink {
+  traceId?: unknown;
+  spanId?: unknown;
+  attributes?: unknown[];
+}
 interface OtlpSpan {
   traceId?: unknown;
   spanId?: unknown;
@@ -26,6 +41,7 @@ interface OtlpSpan {
   endTimeUnixNano?: unknown;
   attributes?: unknown[];
   events?: OtlpEvent[];
+  links?: OtlpLink[];
   status?: { code?: unknown; message?: string };
 }
 interface OtlpLog {
@@ -77,8 +93,8 @@ export function tracesToBatch(request: { resourceSpans?: unknown[] }, vendor: Sa
       for (const span of asArray(scope?.spans)) {
         const record = spanRecord(span, vendor, service, resource);
         batch.spans.push(record);
-        for (const event of asArray(span.events)) {
-          if (event?.name === 'exception') batch.errors.push(exceptionRecord(event, record, resource));
+        for (const event of record.events ?? []) {
+          if (event.name === 'exception') batch.errors.push(exceptionRecord(event, record, resource));
         }
       }
     }
@@ -112,11 +128,32 @@ function spanRecord(
     status: statusCode === 2 ? 'error' : statusCode === 1 ? 'ok' : 'unset',
   };
   if (statusCode === 2 && span.status?.message) record.statusMessage = span.status.message;
+  // Only set when present, so spans without any (most of them) stay as small, and as fast to map, as before.
+  if (Array.isArray(span.events) && span.events.length > 0) {
+    record.events = span.events.filter(isObject).map((e) => eventOf(e, startMs));
+  }
+  if (Array.isArray(span.links) && span.links.length > 0) {
+    record.links = span.links.filter(isObject).map(linkOf);
+  }
   return record;
 }
 
-function exceptionRecord(event: OtlpEvent, span: SpanRecord, resource: Record<string, unknown>): ErrorRecord {
-  const attrs = keyValues(event.attributes);
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
+
+function eventOf(event: OtlpEvent, spanStartMs: number): SpanEvent {
+  return {
+    name: typeof event.name === 'string' ? event.name : '',
+    timeMs: nanosToMs(event.timeUnixNano) ?? spanStartMs,
+    attributes: keyValues(event.attributes),
+  };
+}
+
+function linkOf(link: OtlpLink): SpanLink {
+  return { traceId: idHex(link.traceId), spanId: idHex(link.spanId), attributes: keyValues(link.attributes) };
+}
+
+function exceptionRecord(event: SpanEvent, span: SpanRecord, resource: Record<string, unknown>): ErrorRecord {
+  const attrs = event.attributes;
   const { runId, seq } = correlationOf(span.attributes, attrs);
   return {
     vendor: span.vendor,
@@ -124,7 +161,7 @@ function exceptionRecord(event: OtlpEvent, span: SpanRecord, resource: Record<st
     message: String(attrs['exception.message'] ?? ''),
     frames: parseStackTrace(attrs['exception.stacktrace']),
     level: 'error',
-    timestamp: nanosToMs(event.timeUnixNano) ?? span.startMs,
+    timestamp: event.timeMs,
     traceId: span.traceId || null,
     spanId: span.spanId || null,
     runId,
@@ -135,13 +172,6 @@ function exceptionRecord(event: OtlpEvent, span: SpanRecord, resource: Record<st
     }),
     native: { event: attrs, resource },
   };
-}
-
-/** SeverityNumber ranges from the OTel logs data model: 1-4 trace … 21-24 fatal. */
-function levelOf(text: string | undefined, severity: number): string {
-  if (text) return text.toLowerCase();
-  if (severity <= 0) return 'info';
-  return ['trace', 'debug', 'info', 'warn', 'error', 'fatal'][Math.min(5, Math.floor((severity - 1) / 4))];
 }
 
 export function logsToBatch(request: { resourceLogs?: unknown[] }, vendor: SandboxVendor): IngestBatch {
@@ -162,7 +192,7 @@ function logRecord(log: OtlpLog, vendor: SandboxVendor, resource: Record<string,
   return {
     vendor,
     timestamp: nanosToMs(log.timeUnixNano) || nanosToMs(log.observedTimeUnixNano) || Date.now(),
-    level: levelOf(log.severityText, enumValue(log.severityNumber, [])),
+    level: levelOf(log.severityText, log.severityNumber),
     message:
       typeof body === 'string' ? body : body === null || body === undefined ? '' : JSON.stringify(body),
     traceId: idHex(log.traceId) || null,

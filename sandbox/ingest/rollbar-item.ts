@@ -1,5 +1,5 @@
 import { correlationOf } from '../correlation';
-import type { ErrorRecord, StackFrame } from '../model';
+import { type ErrorRecord, emptyBatch, type IngestBatch, type StackFrame } from '../model';
 import {
   flattenJson,
   isObject,
@@ -12,8 +12,8 @@ import {
 } from './json-fields';
 
 /**
- * A Rollbar item (`{data: {...}}` of POST /api/1/item/) → ErrorRecord, or null for items that are not errors
- * (info/debug messages). https://docs.rollbar.com/reference/create-item
+ * A Rollbar item (`{data: {...}}` of POST /api/1/item/) → an ErrorRecord, or a LogRecord for an info/debug
+ * message. https://docs.rollbar.com/reference/create-item
  */
 
 /** Message items at these levels are surfaced as errors; Rollbar groups them with exceptions in the UI too. */
@@ -68,16 +68,8 @@ function attributeList(raw: unknown): JsonObject {
   return out;
 }
 
-export function errorFromItem(data: JsonObject): ErrorRecord | null {
-  const body = objectOr(data.body);
-  const level = stringOr(data.level, 'error');
-  // trace_chain[0] is the outermost error, the rest its causes; `trace` is a single error.
-  const chain = (
-    Array.isArray(body.trace_chain) ? body.trace_chain : isObject(body.trace) ? [body.trace] : []
-  ).filter(isObject);
-  const message = objectOr(body.message);
-  if (chain.length === 0 && (!isObject(body.message) || !ERROR_LEVELS.has(level))) return null;
-
+/** What every item carries whatever its kind: correlation, trace ids, custom data and the native bags. */
+function itemFacts(data: JsonObject) {
   const custom = objectOr(data.custom);
   const extraData: JsonObject = {};
   for (const [key, v] of Object.entries(data)) if (!DATA_FIELDS.has(key)) extraData[key] = v;
@@ -85,27 +77,11 @@ export function errorFromItem(data: JsonObject): ErrorRecord | null {
   const flatCustom = flattenJson(custom);
   const flatExtra = flattenJson(extraData);
   const ids = traceIdsOf({ ...listed, ...flatExtra, ...flatCustom });
-
   const attributes: JsonObject = { ...flatExtra, ...flatCustom };
   if (typeof data.environment === 'string') attributes.environment = data.environment;
   if (typeof data.context === 'string' && data.context !== '') attributes.context = data.context;
-  if (chain.length > 1) {
-    attributes['exception.causes'] = chain.slice(1).map((t) => {
-      const e = objectOr(t.exception);
-      return `${stringOr(e.class, 'Error')}: ${stringOr(e.message, '')}`;
-    });
-  }
-
-  const primary = chain[0];
-  const exception = objectOr(primary?.exception);
   return {
-    vendor: 'rollbar',
-    type: primary ? stringOr(exception.class, 'Error') : 'message',
-    message: primary
-      ? stringOr(exception.message, stringOr(exception.description, ''))
-      : stringOr(message.body, ''),
-    frames: primary ? framesOf(primary) : [],
-    level,
+    level: stringOr(data.level, 'error'),
     timestamp: secondsToMs(data.timestamp) ?? Date.now(),
     traceId: ids.traceId,
     spanId: ids.spanId,
@@ -118,5 +94,61 @@ export function errorFromItem(data: JsonObject): ErrorRecord | null {
       server: objectOr(data.server),
       attributes: listed,
     },
+  };
+}
+
+/** The trace chain of an exception item: `trace_chain[0]` is the outermost error, the rest its causes. */
+function chainOf(body: JsonObject): JsonObject[] {
+  return (
+    Array.isArray(body.trace_chain) ? body.trace_chain : isObject(body.trace) ? [body.trace] : []
+  ).filter(isObject);
+}
+
+/**
+ * One item → what the sandbox stores: exceptions and warning-or-worse messages are errors; info and debug
+ * messages, which Rollbar lists as items of their level, are kept as log lines (so they are shown, with their
+ * native bags, without counting as errors). Items with neither a trace nor a message body give nothing.
+ */
+export function itemToBatch(data: JsonObject): IngestBatch {
+  const batch = emptyBatch();
+  const body = objectOr(data.body);
+  const level = stringOr(data.level, 'error');
+  const chain = chainOf(body);
+  const message = objectOr(body.message);
+  if (chain.length === 0 && !isObject(body.message)) return batch;
+  if (chain.length === 0 && !ERROR_LEVELS.has(level)) {
+    const { attributes, ...facts } = itemFacts(data);
+    batch.logs.push({
+      vendor: 'rollbar',
+      ...facts,
+      message: stringOr(message.body, ''),
+      group: null,
+      stream: null,
+      attributes,
+    });
+    return batch;
+  }
+  batch.errors.push(errorFromItem(data, chain));
+  return batch;
+}
+
+function errorFromItem(data: JsonObject, chain: JsonObject[]): ErrorRecord {
+  const facts = itemFacts(data);
+  if (chain.length > 1) {
+    facts.attributes['exception.causes'] = chain.slice(1).map((t) => {
+      const e = objectOr(t.exception);
+      return `${stringOr(e.class, 'Error')}: ${stringOr(e.message, '')}`;
+    });
+  }
+  const primary = chain[0];
+  const exception = objectOr(primary?.exception);
+  return {
+    vendor: 'rollbar',
+    ...facts,
+    type: primary ? stringOr(exception.class, 'Error') : 'message',
+    message: primary
+      ? stringOr(exception.message, stringOr(exception.description, ''))
+      : stringOr(objectOr(objectOr(data.body).message).body, ''),
+    frames: primary ? framesOf(primary) : [],
   };
 }

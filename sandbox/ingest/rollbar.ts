@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
-import { emptyBatch, type IngestSink } from '../model';
+import type { IngestSink } from '../model';
 import { isObject } from './json-fields';
-import { errorFromItem } from './rollbar-item';
+import { rawBodyParser } from './otlp-body';
+import { itemToBatch } from './rollbar-item';
 
 /**
  * Rollbar's item API: `POST /api/1/item/` with a JSON `{data: {...}}` body and the project token in
@@ -10,7 +11,7 @@ import { errorFromItem } from './rollbar-item';
  * never stored. rollbar.js ignores the status but reads the body: an answer with a truthy `err` is an error.
  */
 
-export const ROLLBAR_MAX_BODY = '10mb';
+export const ROLLBAR_MAX_BODY = 10 * 1024 * 1024;
 
 /** Rollbar's error answer shape; the status code follows the real API (400 bad payload, 401 no token). */
 function sendError(res: express.Response, status: number, message: string): void {
@@ -20,7 +21,7 @@ function sendError(res: express.Response, status: number, message: string): void
 export function rollbarRouter(sink: IngestSink): express.Router {
   const router = express.Router();
   // Raw bytes whatever the content-type, so a bad body gets Rollbar's error shape rather than Express's page.
-  router.post('/api/1/item/', express.raw({ type: () => true, limit: ROLLBAR_MAX_BODY }), (req, res) => {
+  router.post('/api/1/item/', rawBodyParser(ROLLBAR_MAX_BODY), (req, res) => {
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let payload: unknown;
     try {
@@ -49,9 +50,7 @@ export function rollbarRouter(sink: IngestSink): express.Router {
       sendError(res, 400, "missing 'data.body' object (trace, trace_chain or message)");
       return;
     }
-    const batch = emptyBatch();
-    const error = errorFromItem(data);
-    if (error) batch.errors.push(error);
+    const batch = itemToBatch(data);
     const bytes = Number(req.get('content-length')) || raw.length;
     sink.accept(
       'rollbar',

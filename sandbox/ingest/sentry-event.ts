@@ -34,6 +34,20 @@ function framesOf(exception: JsonObject): StackFrame[] {
     .reverse();
 }
 
+/**
+ * What Sentry's issue (and transaction) detail shows besides tags and contexts: the HTTP `request`, the `user`
+ * and the `breadcrumbs` that led up to the event. Breadcrumbs are `{values: [...]}` in current SDKs and a bare
+ * array in old ones; both become `{values}`. Only present bags are returned.
+ */
+export function eventDetailBags(event: JsonObject): Record<string, JsonObject> {
+  const bags: Record<string, JsonObject> = {};
+  if (isObject(event.request)) bags.request = event.request;
+  if (isObject(event.user)) bags.user = event.user;
+  const crumbs = Array.isArray(event.breadcrumbs) ? event.breadcrumbs : objectOr(event.breadcrumbs).values;
+  if (Array.isArray(crumbs) && crumbs.length > 0) bags.breadcrumbs = { values: crumbs.filter(isObject) };
+  return bags;
+}
+
 /** The message of a message event: `logentry.formatted`, or `message` as a string or `{formatted}` object. */
 function messageOf(event: JsonObject): string {
   const logentry = objectOr(event.logentry);
@@ -78,6 +92,6 @@ export function errorFromEvent(event: JsonObject): ErrorRecord {
     runId,
     seq,
     attributes,
-    native: { tags, extra, contexts },
+    native: { tags, extra, contexts, ...eventDetailBags(event) },
   };
 }

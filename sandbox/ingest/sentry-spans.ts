@@ -1,5 +1,6 @@
 import type { SpanKind, SpanRecord, SpanStatus } from '../model';
 import { isObject, type JsonObject, objectOr, secondsToMs, stringOr } from './json-fields';
+import { eventDetailBags } from './sentry-event';
 
 /**
  * Sentry spans → SpanRecords, in both shapes @sentry/node 11 sends:
@@ -38,12 +39,41 @@ function kindOf(attributes: JsonObject, op: unknown): SpanKind {
   return 'internal';
 }
 
-/** Sentry's span status is `ok`, one of the gRPC-like error names, or (v2) `error`. */
+/**
+ * Sentry's span status is `ok`, one of the gRPC-like error names, or (v2) `error`. Older SDKs (sentry-python
+ * 1.x, sentry-javascript 5/6) send a child span's status only as `tags.status`, so that is the fallback.
+ */
 function statusOf(status: unknown): { status: SpanStatus; statusMessage?: string } {
   if (typeof status !== 'string' || status === '' || status === 'unknown') return { status: 'unset' };
   if (status === 'ok') return { status: 'ok' };
   return { status: 'error', statusMessage: status };
 }
+
+/** Sentry's span statuses (https://develop.sentry.dev/sdk/data-model/event-payloads/span/). */
+const SPAN_STATUSES = new Set([
+  'ok',
+  'cancelled',
+  'unknown',
+  'unknown_error',
+  'invalid_argument',
+  'deadline_exceeded',
+  'not_found',
+  'already_exists',
+  'permission_denied',
+  'resource_exhausted',
+  'failed_precondition',
+  'aborted',
+  'out_of_range',
+  'unimplemented',
+  'internal_error',
+  'unavailable',
+  'data_loss',
+  'unauthenticated',
+]);
+
+/** `tags.status` is also an ordinary tag name, so only one of Sentry's status values counts as a status. */
+const tagStatus = (tags: JsonObject): string | undefined =>
+  typeof tags.status === 'string' && SPAN_STATUSES.has(tags.status) ? tags.status : undefined;
 
 function timing(start: unknown, end: unknown, what: string): { startMs: number; durationMs: number } {
   const startMs = secondsToMs(start);
@@ -124,8 +154,8 @@ export function spansFromTransaction(event: JsonObject, ctx: SentrySpanContext):
     kind: kindOf(data, trace.op),
     ...timing(event.start_timestamp, event.timestamp, 'transaction'),
     attributes: { ...data, ...tags, ...(typeof trace.op === 'string' ? { 'sentry.op': trace.op } : {}) },
-    native: { tags, data, contexts },
-    ...statusOf(trace.status),
+    native: { tags, data, contexts, ...eventDetailBags(event) },
+    ...statusOf(trace.status ?? tagStatus(tags)),
   };
   const children = Array.isArray(event.spans) ? event.spans : [];
   const spans = children.map((child, i): SpanRecord => {
@@ -149,7 +179,7 @@ export function spansFromTransaction(event: JsonObject, ctx: SentrySpanContext):
         ...(typeof child.op === 'string' ? { 'sentry.op': child.op } : {}),
       },
       native: { tags: childTags, data: childData },
-      ...statusOf(child.status),
+      ...statusOf(child.status ?? tagStatus(childTags)),
     };
   });
   return [root, ...spans];

@@ -33,16 +33,25 @@ export interface XrayDocument {
   sql?: Record<string, unknown>;
   annotations?: Record<string, unknown>;
   metadata?: Record<string, Record<string, unknown>>;
+  /** Segment only: the application's version, e.g. `{version: "1.2.3"}`. */
+  service?: Record<string, unknown>;
+  /** Segment only: the user who sent the request. */
+  user?: string;
   cause?: { exceptions?: XrayException[] } | string;
   subsegments?: XrayDocument[];
 }
 
-/** What a subsegment inherits from its segment: the service and the run correlation. */
+/** What a subsegment inherits from its segment: the service, the run correlation and the SDK that sent it. */
 export interface XrayContext {
   service: string;
   runId: string | null;
   seq: number | null;
+  /** `aws.xray.sdk` of the segment, e.g. `X-Ray for Python`; null when unknown. */
+  sdk: string | null;
 }
+
+/** The context of a document whose segment never arrived. */
+export const unknownContext = (): XrayContext => ({ service: 'unknown', runId: null, seq: null, sdk: null });
 
 /**
  * Structural check for a segment or subsegment document; returns why it isn't one, or null. A `nested`
@@ -65,7 +74,8 @@ export function invalidReason(doc: unknown, nested = false): string | null {
 /** A top-level segment (not a streamed subsegment) defines the context its subsegments inherit. */
 export function segmentContext(doc: XrayDocument): XrayContext {
   const { runId, seq } = correlationOf(doc.annotations);
-  return { service: doc.name, runId, seq };
+  const sdk = plainObject(plainObject(doc.aws).xray).sdk;
+  return { service: doc.name, runId, seq, sdk: typeof sdk === 'string' ? sdk : null };
 }
 
 /**
@@ -119,10 +129,12 @@ function spanRecord(
   const metadata = plainObject(doc.metadata) as Record<string, unknown>;
   const native: Record<string, Record<string, unknown>> = { annotations, metadata };
   const attributes: Record<string, unknown> = {};
-  for (const block of ['http', 'aws', 'sql'] as const) {
+  for (const block of ['http', 'aws', 'sql', 'service'] as const) {
     if (doc[block] && typeof doc[block] === 'object') {
       native[block] = doc[block] as Record<string, unknown>;
-      flatten(block, doc[block], attributes);
+      // The segment's `service` block (app name and version, runtime) is flattened apart so its `name` can't
+      // pass for OTel's `service.name`.
+      flatten(block === 'service' ? 'xray.service' : block, doc[block], attributes);
     }
   }
   // Metadata is namespaced; the `default` namespace is what the SDK's addMetadata(key, value) writes.
@@ -136,9 +148,14 @@ function spanRecord(
     if (doc[flag]) attributes[`xray.${flag}`] = true;
   if (doc.namespace) attributes['xray.namespace'] = doc.namespace;
   if (doc.origin) attributes['xray.origin'] = doc.origin;
+  if (typeof doc.user === 'string' && doc.user !== '') {
+    attributes['xray.user'] = doc.user;
+    native.user = { user: doc.user };
+  }
 
   const failed = Boolean(doc.fault || doc.error || doc.throttle);
-  const endTime = typeof doc.end_time === 'number' ? doc.end_time : doc.start_time;
+  const completed = typeof doc.end_time === 'number';
+  const endTime = completed ? doc.end_time! : doc.start_time;
   const record: SpanRecord = {
     vendor: 'xray',
     traceId,
@@ -153,6 +170,8 @@ function spanRecord(
     native,
     status: failed ? 'error' : 'unset',
   };
+  // Without an end time the duration is unknown, not 0: the UI draws the span as still running.
+  if (!completed) record.inProgress = true;
   if (failed) {
     const first = typeof doc.cause === 'object' ? doc.cause?.exceptions?.[0] : undefined;
     record.statusMessage = first?.message ?? (doc.fault ? 'fault' : doc.throttle ? 'throttle' : 'error');
@@ -168,7 +187,7 @@ function errorRecords(doc: XrayDocument, span: SpanRecord, context: XrayContext)
     vendor: 'xray',
     type: ex.type ?? 'Error',
     message: ex.message ?? '',
-    frames: (Array.isArray(ex.stack) ? ex.stack : []).map(frameOf),
+    frames: framesOf(ex, context),
     level: doc.fault ? 'error' : 'warning',
     timestamp: span.startMs + span.durationMs,
     traceId: span.traceId,
@@ -178,6 +197,20 @@ function errorRecords(doc: XrayDocument, span: SpanRecord, context: XrayContext)
     attributes: Object.assign({}, span.attributes, { 'span.name': span.name, 'service.name': span.service }),
     native: { exception: ex as Record<string, unknown>, annotations: span.native.annotations },
   }));
+}
+
+/**
+ * The model keeps frames innermost first. Most X-Ray SDKs (Node, Java, .NET, Go) send them that way; the Python
+ * SDK sends `traceback.extract_stack() + extract_tb()`, outermost first. Known by the segment's `aws.xray.sdk`,
+ * or, for a subsegment whose segment wasn't seen, by every frame being a `.py` file.
+ */
+function framesOf(ex: XrayException, context: XrayContext): StackFrame[] {
+  const stack = (Array.isArray(ex.stack) ? ex.stack : []).filter((f) => f && typeof f === 'object');
+  const frames = stack.map(frameOf);
+  const python = context.sdk
+    ? /python/i.test(context.sdk)
+    : stack.length > 0 && stack.every((f) => typeof f.path === 'string' && f.path.endsWith('.py'));
+  return python ? frames.reverse() : frames;
 }
 
 function frameOf(frame: { path?: string; line?: number; label?: string }): StackFrame {

@@ -7,6 +7,7 @@ import {
   documentToBatch,
   invalidReason,
   segmentContext,
+  unknownContext,
   type XrayContext,
   type XrayDocument,
 } from './xray-segment';
@@ -45,7 +46,10 @@ export interface XrayDaemon {
 
 const HEADER_FORMAT = 'json';
 const HEADER_VERSION = 1;
-/** Ids remembered to give streamed subsegments their segment's service; bounded so memory stays flat. */
+/**
+ * Ids remembered to give streamed subsegments their segment's service, and ids already stored complete (so a
+ * late in-progress copy is dropped); each bounded so memory stays flat.
+ */
 const MAX_REMEMBERED_IDS = 200_000;
 
 interface Pending {
@@ -69,6 +73,8 @@ export async function startXrayDaemon(opts: XrayDaemonOptions): Promise<XrayDaem
   const orphans = new Map<string, Pending[]>();
   /** In-progress documents keyed by their own id, replaced when the completed one arrives. */
   const inProgress = new Map<string, Pending>();
+  /** Ids stored with an end time: an in-progress datagram for one of them arrived out of order. */
+  const completed = new Set<string>();
 
   const countHeld = () => {
     let n = inProgress.size;
@@ -87,6 +93,11 @@ export async function startXrayDaemon(opts: XrayDaemonOptions): Promise<XrayDaem
       remember(id, ctx);
       newIds.push(id);
     });
+    for (const span of batch.spans) {
+      if (span.inProgress) continue;
+      completed.add(span.spanId);
+      if (completed.size > MAX_REMEMBERED_IDS) completed.delete(completed.values().next().value as string);
+    }
     sink.accept('xray', meta, batch);
     // Anything streamed ahead of this document can now be stitched to it.
     for (const id of newIds) {
@@ -99,6 +110,7 @@ export async function startXrayDaemon(opts: XrayDaemonOptions): Promise<XrayDaem
 
   const process = (doc: XrayDocument, meta: PayloadMeta, since = Date.now()) => {
     const isSegment = doc.type !== 'subsegment';
+    if (doc.in_progress && completed.has(doc.id)) return; // UDP reordered it: the completed version already won
     if (isSegment) remember(doc.id, segmentContext(doc));
     if (doc.in_progress) {
       inProgress.set(doc.id, { doc, meta, since });
@@ -132,13 +144,13 @@ export async function startXrayDaemon(opts: XrayDaemonOptions): Promise<XrayDaem
       const expired = list.filter((p) => all || p.since <= cutoff);
       if (keep.length > 0) orphans.set(parentId, keep);
       else orphans.delete(parentId);
-      for (const p of expired) emit(p.doc, p.meta, { service: 'unknown', runId: null, seq: null });
+      for (const p of expired) emit(p.doc, p.meta, unknownContext());
     }
     for (const [id, p] of inProgress) {
       if (!all && p.since > cutoff) continue;
       inProgress.delete(id);
       const context = contexts.get(p.doc.type === 'subsegment' ? (p.doc.parent_id ?? '') : id);
-      emit(p.doc, p.meta, context ?? { service: 'unknown', runId: null, seq: null });
+      emit(p.doc, p.meta, context ?? unknownContext());
     }
     countHeld();
   };

@@ -3,14 +3,17 @@
 // payload contains can inject markup.
 'use strict';
 
-const VENDORS = {
-  honeycomb: { label: 'Honeycomb', color: '#e0a800' },
-  otlp: { label: 'OTLP', color: '#64748b' },
-  xray: { label: 'AWS X-Ray', color: '#0284c7' },
-  sentry: { label: 'Sentry', color: '#e1567c' },
-  rollbar: { label: 'Rollbar', color: '#16a34a' },
-  datadog: { label: 'Datadog', color: '#632ca6' },
-  cloudwatch: { label: 'CloudWatch Logs', color: '#0d9488' },
+// Vendors, in order, with their labels: from the vendor manifests (`/api/vendor-manifest`), loaded before the
+// first render. Colors are this UI's own.
+const VENDORS = {};
+const VENDOR_COLORS = {
+  honeycomb: '#e0a800',
+  otlp: '#64748b',
+  xray: '#0284c7',
+  sentry: '#e1567c',
+  rollbar: '#16a34a',
+  datadog: '#632ca6',
+  cloudwatch: '#0d9488',
 };
 // Distinct hues that stay clear of the chaos orange and the error red.
 const SERVICE_COLORS = [
@@ -67,7 +70,7 @@ async function api(path) {
 }
 
 const vendorLabel = (v) => (VENDORS[v] ? VENDORS[v].label : v);
-const vendorColor = (v) => (VENDORS[v] ? VENDORS[v].color : '#64748b');
+const vendorColor = (v) => VENDOR_COLORS[v] || '#64748b';
 
 function serviceColor(name) {
   const known = KNOWN_SERVICES[String(name).replace(/^bakeoff[-_.]/, '')];
@@ -352,10 +355,16 @@ function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
       const width = Math.max((span.durationMs / total) * 100, 0.4);
       const delay = span.attributes?.['chaos.delay_ms'];
       const fault = span.attributes?.['chaos.fault'];
+      // An in-progress span has no end yet: its bar runs open-ended to the end of the trace.
+      const open = span.inProgress === true;
+      const barWidth = open ? Math.max(100 - left, 0.4) : width;
+      const events = span.events || [];
+      const links = span.links || [];
       const classes = [
         'wf-row',
         chaos && 'chaos',
         span.status === 'error' && 'error',
+        open && 'in-progress',
         selectedId === span.spanId && 'selected',
       ];
       return h(
@@ -369,7 +378,7 @@ function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
           tabindex: onSelect ? 0 : null,
           onclick: onSelect ? () => onSelect(span) : null,
           onkeydown: onSelect ? (e) => e.key === 'Enter' && onSelect(span) : null,
-          title: `${span.name} · ${span.service} · ${fmtMs(span.durationMs)}`,
+          title: `${span.name} · ${span.service} · ${open ? 'in progress' : fmtMs(span.durationMs)}`,
         },
         h(
           'div',
@@ -386,15 +395,35 @@ function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
             : null,
           fault && !compact ? h('span', { class: 'badge error' }, `fault: ${fault}`) : null,
           span.status === 'error' && !fault && !compact ? h('span', { class: 'badge error' }, 'error') : null,
+          open
+            ? h('span', { class: 'badge in-progress', 'data-testid': 'in-progress-badge' }, 'in progress')
+            : null,
+          links.length && !compact
+            ? h(
+                'span',
+                { class: 'badge link', 'data-testid': 'link-badge', title: 'links to other spans' },
+                `${links.length} link${links.length === 1 ? '' : 's'}`,
+              )
+            : null,
         ),
         h(
           'div',
           { class: 'wf-track' },
           h('div', {
             class: 'wf-bar',
-            style: { left: `${left}%`, width: `${width}%`, '--svc': serviceColor(span.service) },
+            style: { left: `${left}%`, width: `${barWidth}%`, '--svc': serviceColor(span.service) },
           }),
-          durationLabel(span.durationMs, left, width, compact),
+          events.map((ev) =>
+            h('i', {
+              class: `wf-event${ev.name === 'exception' ? ' exception' : ''}`,
+              'data-testid': 'span-event',
+              style: { left: `${Math.min(100, Math.max(0, ((ev.timeMs - start) / total) * 100))}%` },
+              title: `${ev.name} · +${fmtMs(ev.timeMs - span.startMs)}`,
+            }),
+          ),
+          open
+            ? h('span', { class: 'wf-dur inside', style: { right: '0%' } }, 'in progress')
+            : durationLabel(span.durationMs, left, width, compact),
         ),
       );
     }),
@@ -456,12 +485,14 @@ function spanPanel(span, traceStart) {
         kind: span.kind,
         status: span.statusMessage ? `${span.status}: ${span.statusMessage}` : span.status,
         'start offset': fmtMs(span.startMs - traceStart),
-        duration: fmtMs(span.durationMs),
+        duration: span.inProgress ? 'in progress (no end time received)' : fmtMs(span.durationMs),
         spanId: span.spanId,
         parentId: span.parentId || '(root)',
       },
       'span-fields',
     ),
+    spanEvents(span),
+    spanLinks(span),
     native.map(([name, bag]) =>
       h(
         'section',
@@ -484,6 +515,135 @@ function spanPanel(span, traceStart) {
   );
 }
 
+/** A span's timed events (OTel span events), each with its offset from the span's start. */
+function spanEvents(span) {
+  const events = span.events || [];
+  if (!events.length) return null;
+  return h(
+    'section',
+    { class: 'bag', 'data-testid': 'span-events' },
+    h('h3', {}, 'events', h('span', { class: 'count' }, events.length)),
+    events.map((ev) =>
+      h(
+        'div',
+        { class: 'span-event', 'data-testid': 'span-event-item' },
+        h(
+          'div',
+          {},
+          h('strong', { class: 'mono' }, ev.name),
+          h('span', { class: 'muted' }, ` +${fmtMs(ev.timeMs - span.startMs)}`),
+        ),
+        Object.keys(ev.attributes || {}).length ? kvTable(ev.attributes) : null,
+      ),
+    ),
+  );
+}
+
+/** A span's links to other spans, each opening the linked trace in the same vendor. */
+function spanLinks(span) {
+  const links = span.links || [];
+  if (!links.length) return null;
+  return h(
+    'section',
+    { class: 'bag', 'data-testid': 'span-links' },
+    h('h3', {}, 'links', h('span', { class: 'count' }, links.length)),
+    links.map((link) =>
+      h(
+        'div',
+        { class: 'span-link', 'data-testid': 'span-link-item' },
+        h(
+          'a',
+          { class: 'mono small', href: traceHref(span.vendor, link.traceId), 'data-testid': 'span-link' },
+          `trace ${link.traceId} · span ${link.spanId}`,
+        ),
+        Object.keys(link.attributes || {}).length ? kvTable(link.attributes) : null,
+      ),
+    ),
+  );
+}
+
+/**
+ * What an error tracker's issue page shows beside the stack: the HTTP request, the user and the breadcrumbs
+ * leading up to the error (Sentry keeps all three; Rollbar has request and person). Null when none arrived.
+ */
+function errorDetails(e, open) {
+  const native = e.native || {};
+  const request = native.request && Object.keys(native.request).length ? native.request : null;
+  const user = native.user || native.person;
+  const hasUser = user && Object.keys(user).length > 0;
+  const crumbs = (native.breadcrumbs && native.breadcrumbs.values) || [];
+  if (!request && !hasUser && !crumbs.length) return null;
+  const parts = [request && 'request', hasUser && 'user', crumbs.length && `${crumbs.length} breadcrumbs`];
+  return h(
+    'details',
+    { class: 'error-details', 'data-testid': 'error-details', open },
+    h('summary', {}, parts.filter(Boolean).join(' · ')),
+    request
+      ? h(
+          'section',
+          { class: 'bag', 'data-testid': 'error-request' },
+          h('h3', {}, 'request'),
+          request.url || request.method
+            ? h('div', { class: 'mono small' }, [request.method, request.url].filter(Boolean).join(' '))
+            : null,
+          kvTable(request),
+        )
+      : null,
+    hasUser
+      ? h('section', { class: 'bag', 'data-testid': 'error-user' }, h('h3', {}, 'user'), kvTable(user))
+      : null,
+    crumbs.length
+      ? h(
+          'section',
+          { class: 'bag' },
+          h('h3', {}, 'breadcrumbs', h('span', { class: 'count' }, crumbs.length)),
+          h(
+            'table',
+            { class: 'kv breadcrumbs', 'data-testid': 'breadcrumbs' },
+            h(
+              'tbody',
+              {},
+              crumbs.map((c) =>
+                h(
+                  'tr',
+                  {},
+                  h('th', {}, c.category || c.type || 'default'),
+                  h('td', {}, h('code', {}, c.message || (c.data ? fmtValue(c.data) : ''))),
+                  h('td', { class: 'muted nowrap' }, c.level || ''),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+/** Where one native record behind an occurrence came from: its span and service, or its log group. */
+function recordOrigin(r) {
+  const a = r.attributes || {};
+  const where = [a['span.name'], a['service.name'] || r.group].filter(Boolean).join(' · ');
+  return `${where || r.message || '(record)'} — ${r.level}`;
+}
+
+/**
+ * The vendor's native records behind one error occurrence (X-Ray's cause copied onto each subsegment, dd-trace's
+ * tags on each Express layer span): shown as a fidelity fact, not counted as extra errors.
+ */
+function nativeRecords(e) {
+  if (!(e.recordCount > 1)) return null;
+  return h(
+    'details',
+    { class: 'native-records', 'data-testid': 'native-records' },
+    h('summary', { class: 'muted small' }, `sent as ${e.recordCount} native records`),
+    h(
+      'ul',
+      { class: 'mono small' },
+      (e.records || []).map((r) => h('li', {}, recordOrigin(r))),
+    ),
+  );
+}
+
 function errorList(errors) {
   if (!errors.length) return h('p', { class: 'muted small' }, 'No errors.');
   return h(
@@ -500,6 +660,7 @@ function errorList(errors) {
           h('span', { class: 'muted' }, ` · ${e.level} · ${fmtTime(e.timestamp)}`),
         ),
         h('div', { class: 'mono msg' }, e.message),
+        nativeRecords(e),
         e.frames?.length
           ? h(
               'div',
@@ -509,6 +670,7 @@ function errorList(errors) {
                 .map((f) => h('div', {}, `at ${f.function || '?'} (${f.file || '?'}:${f.line ?? '?'})`)),
             )
           : null,
+        errorDetails(e, true),
       ),
     ),
   );
@@ -639,7 +801,14 @@ async function recordsPage(kind) {
       { 'data-testid': 'error-row', 'data-vendor': e.vendor },
       h('td', { class: 'muted nowrap' }, fmtTime(e.timestamp)),
       h('td', {}, vendorPill(e.vendor)),
-      h('td', {}, h('strong', {}, e.type), h('div', { class: 'mono msg' }, e.message)),
+      h(
+        'td',
+        {},
+        h('strong', {}, e.type),
+        h('div', { class: 'mono msg' }, e.message),
+        nativeRecords(e),
+        errorDetails(e, false),
+      ),
       h('td', {}, runSeq(e.runId, e.seq)),
       h('td', {}, traceLink(e)),
     );
@@ -738,6 +907,7 @@ function vendorColumn(vendor, cell) {
     startMs: g.offsetMs,
     durationMs: g.durationMs,
     status: g.status,
+    inProgress: g.inProgress,
     attributes: {},
   }));
   return h(
@@ -774,6 +944,13 @@ function vendorColumn(vendor, cell) {
               { class: 'col-error', 'data-testid': 'column-error' },
               h('strong', {}, e.type),
               h('span', { class: 'mono' }, e.message),
+              e.recordCount > 1
+                ? h(
+                    'span',
+                    { class: 'muted small', title: 'native records the vendor sent for this one error' },
+                    ` ×${e.recordCount} records`,
+                  )
+                : null,
             ),
           ),
         )
@@ -957,9 +1134,18 @@ function connectLive() {
   events.onmessage = () => scheduleRefresh();
 }
 
+async function loadVendors() {
+  try {
+    for (const { vendor, label } of await api('/api/vendor-manifest')) VENDORS[vendor] = { label };
+  } catch {
+    // An older sandbox without the route: names stand in for labels.
+    for (const vendor of Object.keys(VENDOR_COLORS)) VENDORS[vendor] = { label: vendor };
+  }
+}
+
 window.addEventListener('hashchange', () => {
   view.dataset.ready = 'false';
   render();
 });
-render();
+void loadVendors().then(render);
 connectLive();

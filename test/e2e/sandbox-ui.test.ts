@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchChromium } from '../../harness/browser';
 import { type Sandbox, startSandbox } from '../../sandbox/server';
+import { requirePackages } from '../helpers/system-packages';
 import { batch, error, log, meta, requestSpans } from '../sandbox/records';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -38,15 +39,26 @@ beforeAll(async () => {
         spans: requestSpans('honeycomb', `hc${seq}`.padEnd(32, '0'), 'demo', seq, { base: at, fail }),
       }),
     );
+    const xrayTrace = `1-65a1b2c3-${String(seq).padStart(24, '0')}`;
     store.accept(
       'xray',
       meta(600, 'udp'),
       batch({
-        spans: requestSpans('xray', `1-65a1b2c3-${String(seq).padStart(24, '0')}`, 'demo', seq, {
-          base: at + 1,
-          fail,
-          xraySpelling: true,
-        }),
+        spans: requestSpans('xray', xrayTrace, 'demo', seq, { base: at + 1, fail, xraySpelling: true }),
+        // X-Ray copies a fault's cause onto the segment and each subsegment it passed through: one error.
+        errors: fail
+          ? ['a1', 'a2', 'a3', 'b1'].map((spanId) =>
+              error('xray', {
+                traceId: xrayTrace,
+                spanId,
+                runId: 'demo',
+                seq,
+                type: 'ReplyWriteError',
+                message: 'reply write failed',
+                timestamp: at,
+              }),
+            )
+          : [],
       }),
     );
     store.accept(
@@ -88,7 +100,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-describe('sandbox web UI', () => {
+requirePackages(['chromium'])('sandbox web UI', () => {
   it('lists traces with vendor tabs and counts', async () => {
     await page.goto(`${sandbox.url}/#/`);
     await page.waitForSelector('[data-testid="trace-row"]');
@@ -138,12 +150,28 @@ describe('sandbox web UI', () => {
   it('lists errors and logs with links to their trace or request', async () => {
     await page.goto(`${sandbox.url}/#/errors`);
     await page.waitForSelector('[data-testid="error-row"]');
-    expect(await page.locator('[data-testid="error-row"]').textContent()).toMatch(/UpstreamError/);
+    expect(await page.locator('[data-testid="error-row"][data-vendor="rollbar"]').textContent()).toMatch(
+      /UpstreamError/,
+    );
     await keepShot('errors');
     await page.goto(`${sandbox.url}/#/logs?vendor=cloudwatch`);
     await page.waitForSelector('[data-testid="log-row"]');
     expect(await page.locator('[data-testid="log-row"]').count()).toBe(3);
     await keepShot('logs');
+  });
+
+  it("lists one row per error occurrence, with the vendor's native records inside it", async () => {
+    await page.goto(`${sandbox.url}/#/errors?vendor=xray`);
+    await page.waitForSelector('[data-testid="error-row"]');
+    expect(await page.locator('[data-testid="error-row"]').count()).toBe(1);
+    const records = page.locator('[data-testid="error-row"] [data-testid="native-records"]');
+    expect(await records.locator('summary').textContent()).toBe('sent as 4 native records');
+    expect(await records.locator('li').count()).toBe(4);
+    await page.goto(`${sandbox.url}/#/compare/demo/2`);
+    const column = page.locator('[data-testid="vendor-column"][data-vendor="xray"]');
+    await column.locator('[data-testid="column-error"]').waitFor();
+    expect(await column.locator('[data-testid="column-error"]').count()).toBe(1);
+    expect(await column.locator('[data-testid="column-error"]').textContent()).toMatch(/×4 records/);
   });
 
   it('shows one column per vendor for a request, and saves a PNG screenshot', async () => {

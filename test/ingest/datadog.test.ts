@@ -194,3 +194,64 @@ describe('agent side routes', () => {
     expect((await fetch(`${base}/info`)).status).toBe(200);
   });
 });
+
+describe('JSON traces, as dd-trace-py and curl send them', () => {
+  // dd-trace-py's JSONEncoder: a list of traces of span dicts, u64 ids and epoch nanoseconds as plain JSON
+  // integers (beyond 2^53), parent_id null on a root, and error.stack as Python prints a traceback.
+  const rawTrace = (traceId: string, spanId: string, childId: string) => `[[
+    {"trace_id": ${traceId}, "parent_id": null, "span_id": ${spanId}, "service": "orders-py",
+     "resource": "GET /orders/<id>", "name": "flask.request", "error": 1, "start": 1700000000123456789,
+     "duration": 30000000, "type": "web",
+     "meta": {"http.method": "GET", "error.type": "builtins.KeyError", "error.message": "'sku'",
+              "error.stack": "Traceback (most recent call last):\\n  File \\"/srv/app.py\\", line 20, in view\\n    price(order)\\n  File \\"/srv/pricing.py\\", line 4, in price\\n    return PRICES[order.sku]\\nKeyError: 'sku'\\n"},
+     "metrics": {"_sampling_priority_v1": 1, "process_id": 4242}},
+    {"trace_id": ${traceId}, "parent_id": ${spanId}, "span_id": ${childId}, "service": "orders-py",
+     "resource": "SELECT 1", "name": "postgres.query", "error": 0, "start": 1700000000130000000,
+     "duration": 1500000, "type": "sql"}
+  ]]`;
+
+  it.each(['/v0.3/traces', '/v0.4/traces'])(
+    'accepts application/json on %s like the agent',
+    async (route) => {
+      const traceId = route === '/v0.3/traces' ? '9007199254740993' : '18446744073709551000';
+      const res = await fetch(`${base}${route}`, {
+        method: 'PUT',
+        body: rawTrace(traceId, '12345678901234567890', '9223372036854775809'),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ rate_by_service: {} });
+      const spans = spansOf(traceId);
+      expect(spans).toHaveLength(2);
+      const root = spans.find((s) => s.parentId === null)!;
+      expect(root).toMatchObject({
+        spanId: '12345678901234567890',
+        service: 'orders-py',
+        name: 'flask.request',
+        status: 'error',
+        durationMs: 30,
+      });
+      expect(root.startMs - 1_700_000_000_123).toBeCloseTo(0.456789, 3);
+      expect(root.native.metrics).toEqual({ _sampling_priority_v1: 1, process_id: 4242 });
+      expect(spans.find((s) => s.spanId === '9223372036854775809')).toMatchObject({
+        parentId: '12345678901234567890',
+        name: 'postgres.query',
+      });
+      const [error] = received.flatMap((r) => r.batch.errors.filter((e) => e.traceId === traceId));
+      expect(error).toMatchObject({ type: 'builtins.KeyError', message: "'sku'" });
+      expect(error.frames.map((f) => f.function)).toEqual(['price', 'view']);
+      const payload = received.find((r) => r.batch.spans.some((s) => s.traceId === traceId))!;
+      expect(payload.meta).toMatchObject({ route, contentType: 'application/json' });
+    },
+  );
+
+  it('refuses malformed JSON with 400 and a message saying so', async () => {
+    const res = await fetch(`${base}/v0.4/traces`, {
+      method: 'PUT',
+      body: '[[{"trace_id": 1,',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/malformed JSON/);
+  });
+});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import express from 'express';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otlpRouter } from '../../sandbox/ingest/otlp';
 import type { IngestBatch, IngestSink, PayloadMeta, SandboxVendor } from '../../sandbox/model';
@@ -257,5 +258,171 @@ describe('wire details', () => {
     expect(received.length).toBe(before);
     const ok = await post('/v1/traces', '{}', { 'content-type': 'application/json' });
     expect(ok.status).toBe(200);
+  });
+});
+
+describe('clients the project does not use (Python SDK, ProtoJSON encoders)', () => {
+  const post = (route: string, body: Buffer | string, contentType: string) =>
+    fetch(`${base}${route}`, { method: 'POST', body, headers: { 'content-type': contentType } });
+  const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
+
+  /** ExportTraceServiceRequest as protobuf, from the sandbox's own copy of the OTLP .proto files. */
+  function encodeTraces(request: object): Buffer {
+    const dir = path.join(__dirname, '..', '..', 'sandbox', 'proto');
+    const root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => path.join(dir, path.basename(target));
+    root.loadSync('trace_service.proto');
+    const type = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+    return Buffer.from(type.encode(type.fromObject(request)).finish());
+  }
+
+  // What opentelemetry-python's span.record_exception() writes: traceback.format_exception(), outermost call
+  // first, and for a chained exception one traceback per exception with the one raised last at the end.
+  const PYTHON_TRACEBACK = [
+    'Traceback (most recent call last):',
+    '  File "/srv/app/pricing.py", line 7, in price_of',
+    '    return PRICES[item]',
+    "KeyError: 'sku-1'",
+    '',
+    'During handling of the above exception, another exception occurred:',
+    '',
+    'Traceback (most recent call last):',
+    '  File "/srv/app/views.py", line 42, in checkout',
+    '    total = price_cart(cart)',
+    '  File "/srv/app/pricing.py", line 17, in price_cart',
+    '    return sum(price_of(item) for item in cart)',
+    '  File "/srv/app/pricing.py", line 9, in price_of',
+    '    raise ValueError(f"no price for {item}")',
+    'ValueError: no price for sku-1',
+  ].join('\n');
+
+  const TRACE = '0af7651916cd43dd8448eb211c80319c';
+  const LINKED_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const start = 1_700_000_000_000_000_000n;
+  const pythonSpan = {
+    traceId: Buffer.from(TRACE, 'hex'),
+    spanId: Buffer.from('b7ad6b7169203331', 'hex'),
+    name: 'process orders',
+    kind: 5,
+    startTimeUnixNano: String(start),
+    endTimeUnixNano: String(start + 30_000_000n),
+    events: [
+      {
+        name: 'cache.miss',
+        timeUnixNano: String(start + 2_500_000n),
+        attributes: [kv('cache.key', 'sku-1')],
+      },
+      {
+        name: 'exception',
+        timeUnixNano: String(start + 20_000_000n),
+        attributes: [
+          kv('exception.type', 'ValueError'),
+          kv('exception.message', 'no price for sku-1'),
+          kv('exception.stacktrace', PYTHON_TRACEBACK),
+          kv('exception.escaped', 'False'),
+        ],
+      },
+    ],
+    links: [
+      {
+        traceId: Buffer.from(LINKED_TRACE, 'hex'),
+        spanId: Buffer.from('00f067aa0ba902b7', 'hex'),
+        attributes: [kv('messaging.operation', 'publish')],
+      },
+    ],
+    status: { code: 2, message: 'no price for sku-1' },
+  };
+  const request = {
+    resourceSpans: [
+      {
+        resource: {
+          attributes: [kv('service.name', 'orders-worker'), kv('telemetry.sdk.language', 'python')],
+        },
+        scopeSpans: [{ scope: { name: 'opentelemetry.instrumentation.celery' }, spans: [pythonSpan] }],
+      },
+    ],
+  };
+
+  let pythonExport: Response;
+  beforeAll(async () => {
+    pythonExport = await post('/v1/traces', encodeTraces(request), 'application/x-protobuf');
+  });
+
+  it('keeps every span event and link, in protobuf', () => {
+    expect(pythonExport.status).toBe(200);
+    const [span] = spansOf(TRACE);
+    expect(span.events).toEqual([
+      { name: 'cache.miss', timeMs: 1_700_000_000_002.5, attributes: { 'cache.key': 'sku-1' } },
+      expect.objectContaining({ name: 'exception', timeMs: 1_700_000_000_020 }),
+    ]);
+    expect(span.events![1].attributes['exception.type']).toBe('ValueError');
+    expect(span.links).toEqual([
+      { traceId: LINKED_TRACE, spanId: '00f067aa0ba902b7', attributes: { 'messaging.operation': 'publish' } },
+    ]);
+  });
+
+  it('keeps events and links in OTLP/JSON too (hex ids)', async () => {
+    const traceId = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const doc = {
+      resourceSpans: [
+        {
+          resource: { attributes: [kv('service.name', 'json-client')] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId,
+                  spanId: 'bbbbbbbbbbbbbbbb',
+                  name: 'batch',
+                  startTimeUnixNano: '1700000000000000000',
+                  endTimeUnixNano: '1700000000005000000',
+                  events: [{ name: 'retry', timeUnixNano: '1700000000001000000', attributes: [] }],
+                  links: [{ traceId: LINKED_TRACE, spanId: '00f067aa0ba902b7', attributes: [] }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    expect((await post('/v1/traces', JSON.stringify(doc), 'application/json')).status).toBe(200);
+    const [span] = spansOf(traceId);
+    expect(span.events).toEqual([{ name: 'retry', timeMs: 1_700_000_000_001, attributes: {} }]);
+    expect(span.links).toEqual([{ traceId: LINKED_TRACE, spanId: '00f067aa0ba902b7', attributes: {} }]);
+  });
+
+  it('reads a Python traceback innermost first, from the exception raised last', () => {
+    const error = received.flatMap((r) => r.batch.errors).find((e) => e.traceId === TRACE)!;
+    expect(error).toMatchObject({ type: 'ValueError', message: 'no price for sku-1' });
+    expect(error.frames).toEqual([
+      { function: 'price_of', file: '/srv/app/pricing.py', line: 9 },
+      { function: 'price_cart', file: '/srv/app/pricing.py', line: 17 },
+      { function: 'checkout', file: '/srv/app/views.py', line: 42 },
+    ]);
+  });
+
+  it('normalises log severities given as enum names or as each framework spells them', async () => {
+    const traceId = 'cccccccccccccccccccccccccccccccc';
+    const records = [
+      { severityNumber: 'SEVERITY_NUMBER_WARN', body: { stringValue: 'enum name' } },
+      { severityNumber: 'SEVERITY_NUMBER_ERROR2', severityText: 'Error', body: { stringValue: 'enum step' } },
+      { severityNumber: 9, severityText: 'Information', body: { stringValue: '.NET' } },
+      { severityText: 'Information', body: { stringValue: 'text only' } },
+      { severityText: 'WARNING', body: { stringValue: 'python levelname' } },
+      { severityNumber: 21, severityText: 'CRITICAL', body: { stringValue: 'critical' } },
+      { body: { stringValue: 'no severity' } },
+    ].map((r) => ({ ...r, traceId, timeUnixNano: '1700000000000000000' }));
+    const doc = { resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] };
+    expect((await post('/v1/logs', JSON.stringify(doc), 'application/json')).status).toBe(200);
+    const logs = received.flatMap((r) => r.batch.logs.filter((l) => l.traceId === traceId));
+    expect(logs.map((l) => [l.message, l.level])).toEqual([
+      ['enum name', 'warn'],
+      ['enum step', 'error'],
+      ['.NET', 'info'],
+      ['text only', 'info'],
+      ['python levelname', 'warn'],
+      ['critical', 'fatal'],
+      ['no severity', 'info'],
+    ]);
   });
 });

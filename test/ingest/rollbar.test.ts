@@ -130,3 +130,76 @@ describe('Rollbar wire details', () => {
     expect((await fetch(`${sandbox.url}/api/health`)).status).toBe(200);
   });
 });
+
+describe('a Rollbar client posting to a path the sandbox does not serve', () => {
+  const WRONG_PATH_FIXTURE = path.join(__dirname, 'fixtures', 'rollbar-endpoint.js');
+
+  it('answers in Rollbar error shape with the full path, so rollbar.js reports the failure', async () => {
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(
+        'node',
+        [WRONG_PATH_FIXTURE],
+        { env: { ...process.env, ROLLBAR_ENDPOINT: `${sandbox.url}/api/1/itemz/` }, timeout: 30_000 },
+        (err, out, errOut) => (err ? reject(err) : resolve({ stdout: out, stderr: errOut })),
+      ),
+    );
+    expect(JSON.parse(stdout)).toEqual({ callbackError: 'Api error: no route POST /api/1/itemz/' });
+    expect(stderr).not.toContain('Successful api response');
+  });
+
+  it('keeps the JSON API 404 readable for its own clients (error field, query left out)', async () => {
+    const res = await fetch(`${sandbox.url}/api/1/itemz/?access_token=${TOKEN}`, {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toEqual({
+      err: 1,
+      message: 'no route POST /api/1/itemz/',
+      error: 'no route POST /api/1/itemz/',
+    });
+    const get = await fetch(`${sandbox.url}/api/nothing-here`);
+    expect(((await get.json()) as { error: string }).error).toBe('no route GET /api/nothing-here');
+  });
+});
+
+describe('info and debug items', () => {
+  it('are kept as log lines of their level with their native bags, not dropped', async () => {
+    const res = await fetch(`${sandbox.url}/api/logs?vendor=rollbar`);
+    const logs = (await res.json()) as Array<{
+      level: string;
+      message: string;
+      native: Record<string, Record<string, unknown>>;
+    }>;
+    const started = logs.find((l) => l.message === 'started');
+    expect(started).toMatchObject({ level: 'info' });
+    expect(started?.native.server).toMatchObject({ host: expect.any(String) });
+
+    const debug = await fetch(`${sandbox.url}/api/1/item/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-rollbar-access-token': TOKEN },
+      body: JSON.stringify({
+        data: {
+          level: 'debug',
+          body: { message: { body: 'cache warmed' } },
+          custom: { 'bakeoff.run_id': 'run-debug', 'bakeoff.seq': 9 },
+          person: { id: '42' },
+        },
+      }),
+    });
+    expect(debug.status).toBe(200);
+    const [line] = (await (
+      await fetch(`${sandbox.url}/api/logs?vendor=rollbar&run=run-debug`)
+    ).json()) as Array<Record<string, unknown>>;
+    expect(line).toMatchObject({
+      level: 'debug',
+      message: 'cache warmed',
+      seq: 9,
+      native: { person: { id: '42' } },
+    });
+    expect(
+      JSON.stringify(await (await fetch(`${sandbox.url}/api/errors?vendor=rollbar`)).json()),
+    ).not.toContain('cache warmed');
+  });
+});

@@ -199,3 +199,119 @@ describe('Sentry wire details', () => {
     expect(errors).toMatchObject([{ type: 'message', message: 'plain message' }]);
   });
 });
+
+describe('sentry-python 1.x envelopes', () => {
+  // Shapes from sentry-python 1.45: ISO timestamps with microseconds, the root span's status in
+  // contexts.trace (here unset, as when the handler raised), a child span's status only in tags.status, and
+  // an error event with request, user and breadcrumbs.
+  const traceId = '771a43a4192642f0b136d5159a501700';
+  const auth = {
+    'x-sentry-auth': `Sentry sentry_key=${KEY}, sentry_version=7, sentry_client=sentry.python/1.45.0`,
+  };
+  const transaction = {
+    type: 'transaction',
+    event_id: 'c'.repeat(32),
+    platform: 'python',
+    transaction: '/orders/{id}',
+    transaction_info: { source: 'route' },
+    start_timestamp: '2024-03-05T10:00:00.000100Z',
+    timestamp: '2024-03-05T10:00:00.250350Z',
+    contexts: {
+      trace: { trace_id: traceId, span_id: 'a1b2c3d4e5f60718', op: 'http.server', parent_span_id: null },
+    },
+    // An app's own tag that happens to be called `status`: not one of Sentry's statuses, so not read as one.
+    tags: { 'bakeoff.run_id': 'run-py', 'bakeoff.seq': '3', status: 'paid' },
+    spans: [
+      {
+        trace_id: traceId,
+        span_id: 'b1b2c3d4e5f60718',
+        parent_span_id: 'a1b2c3d4e5f60718',
+        same_process_as_parent: true,
+        op: 'db',
+        description: 'SELECT * FROM orders WHERE id = %s',
+        start_timestamp: '2024-03-05T10:00:00.010000Z',
+        timestamp: '2024-03-05T10:00:00.240000Z',
+        tags: { status: 'internal_error' },
+        data: { 'db.system': 'postgresql' },
+      },
+    ],
+    sdk: { name: 'sentry.python.flask', version: '1.45.0' },
+  };
+  const event = {
+    event_id: 'd'.repeat(32),
+    level: 'error',
+    platform: 'python',
+    timestamp: '2024-03-05T10:00:00.245000Z',
+    exception: {
+      values: [{ type: 'OperationalError', value: 'connection reset', stacktrace: { frames: [] } }],
+    },
+    contexts: { trace: { trace_id: traceId, span_id: 'b1b2c3d4e5f60718', op: 'db' } },
+    tags: { 'bakeoff.run_id': 'run-py', 'bakeoff.seq': '3' },
+    request: {
+      url: 'http://orders.internal/orders/42',
+      method: 'GET',
+      query_string: 'expand=items',
+      headers: { 'User-Agent': 'curl/8.5.0' },
+    },
+    user: { id: '42', ip_address: '10.0.0.7' },
+    breadcrumbs: {
+      values: [
+        { timestamp: '2024-03-05T10:00:00.001Z', type: 'default', category: 'query', message: 'BEGIN' },
+        { timestamp: '2024-03-05T10:00:00.002Z', category: 'httplib', data: { url: 'http://users/42' } },
+      ],
+    },
+  };
+  const envelopeOf = (item: object) => {
+    const payload = JSON.stringify(item);
+    const type = (item as { type?: string }).type ?? 'event';
+    return [
+      JSON.stringify({
+        event_id: (item as { event_id: string }).event_id,
+        sent_at: '2024-03-05T10:00:01.000000Z',
+      }),
+      JSON.stringify({ type, content_type: 'application/json', length: Buffer.byteLength(payload) }),
+      payload,
+    ].join('\n');
+  };
+
+  beforeAll(async () => {
+    for (const item of [transaction, event]) {
+      const res = await fetch(`${sandbox.url}/api/1/envelope/`, {
+        method: 'POST',
+        body: envelopeOf(item),
+        headers: auth,
+      });
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('reads a child span status sent only as tags.status, so the trace shows as failed', async () => {
+    const trace = await api<{
+      summary: { error: boolean };
+      spans: Array<ApiSpan & { statusMessage?: string }>;
+    }>(`/api/traces/sentry/${traceId}`);
+    expect(trace.summary.error).toBe(true);
+    const db = trace.spans.find((s) => s.spanId === 'b1b2c3d4e5f60718');
+    expect(db).toMatchObject({ status: 'error', statusMessage: 'internal_error' });
+    expect(trace.spans.find((s) => s.spanId === 'a1b2c3d4e5f60718')?.status).toBe('unset');
+  });
+
+  it('keeps the sub-millisecond part of ISO timestamps', async () => {
+    const trace = await api<{ spans: Array<ApiSpan & { startMs: number }> }>(`/api/traces/sentry/${traceId}`);
+    const root = trace.spans.find((s) => s.spanId === 'a1b2c3d4e5f60718')!;
+    expect(root.startMs).toBeCloseTo(Date.UTC(2024, 2, 5, 10, 0, 0) + 0.1, 3);
+    expect(root.durationMs).toBeCloseTo(250.25, 3);
+    const db = trace.spans.find((s) => s.spanId === 'b1b2c3d4e5f60718')!;
+    expect(db.durationMs).toBeCloseTo(230, 3);
+  });
+
+  it('keeps the request, user and breadcrumbs of an error event', async () => {
+    const errors = await api<Array<ApiError & { native: Record<string, Record<string, unknown>> }>>(
+      '/api/errors?vendor=sentry&run=run-py',
+    );
+    const error = errors.find((e) => e.type === 'OperationalError')!;
+    expect(error.native.request).toMatchObject({ url: 'http://orders.internal/orders/42', method: 'GET' });
+    expect(error.native.user).toEqual({ id: '42', ip_address: '10.0.0.7' });
+    expect(error.native.breadcrumbs.values).toEqual(event.breadcrumbs.values);
+  });
+});

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXrayDaemon, type XrayDaemon } from '../../sandbox/ingest/xray';
 import type { IngestBatch, IngestSink, PayloadMeta } from '../../sandbox/model';
+import { SandboxStore } from '../../sandbox/store';
 
 const run = promisify(execFile);
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'xray-sdk.js');
@@ -191,5 +192,123 @@ describe('raw datagrams', () => {
         service: 'unknown',
       }),
     ]);
+  });
+});
+
+describe('datagrams out of order (UDP reorders; every SDK that streams sends in_progress first)', () => {
+  const traceId = '1-5f84c7a5-00000000000000000000abcd';
+  const doc = { id: 'eeeeeeeeeeeeeeee', trace_id: traceId, name: 'orders', start_time: 1700000000.25 };
+  const completed = { ...doc, end_time: 1700000000.75, http: { response: { status: 200 } } };
+  const running = { ...doc, in_progress: true };
+
+  it('keeps the completed segment when its in-progress copy arrives after it', async () => {
+    const store = new SandboxStore();
+    const daemon = await startXrayDaemon({ host: '127.0.0.1', port: 0, sink: store });
+    await sendDatagram(daemon.port, HEADER + JSON.stringify(completed));
+    await waitFor(() => store.getTrace('xray', traceId) !== null, 'the completed segment');
+    await sendDatagram(daemon.port, HEADER + JSON.stringify(running));
+    await waitFor(() => daemon.stats().documents === 2, 'the late in-progress copy');
+    expect(daemon.stats().held).toBe(0);
+    await daemon.close(); // stores whatever is still held
+    const [span] = store.getTrace('xray', traceId)!.spans;
+    expect(span).toMatchObject({ durationMs: 500, attributes: { 'http.response.status': 200 } });
+    expect(span.inProgress).toBeUndefined();
+  });
+
+  it('shows a segment that never completes as in progress, then lets the completed one replace it', async () => {
+    const store = new SandboxStore();
+    const daemon = await startXrayDaemon({ host: '127.0.0.1', port: 0, sink: store, holdMs: 50 });
+    await sendDatagram(daemon.port, HEADER + JSON.stringify(running));
+    await waitFor(() => store.getTrace('xray', traceId) !== null, 'the held segment to be stored as is');
+    expect(store.getTrace('xray', traceId)!.spans[0]).toMatchObject({ inProgress: true, durationMs: 0 });
+    await sendDatagram(daemon.port, HEADER + JSON.stringify(completed));
+    await waitFor(() => store.getTrace('xray', traceId)!.spans[0].durationMs === 500, 'the completed one');
+    expect(store.getTrace('xray', traceId)!.spans[0].inProgress).toBeUndefined();
+    await daemon.close();
+  });
+
+  it('lets a completed subsegment win over an in-progress copy stored after it, in the store', () => {
+    const store = new SandboxStore();
+    const base = { traceId, parentId: null, name: 'db', service: 'orders', kind: 'client' as const };
+    const span = { ...base, vendor: 'xray' as const, spanId: 'ffffffffffffffff', startMs: 1, attributes: {} };
+    const meta = { route: 'udp', bytes: 1, contentType: null };
+    const full = { ...span, durationMs: 40, native: { sql: { url: 'db' } }, status: 'error' as const };
+    const partial = { ...span, durationMs: 0, native: {}, status: 'unset' as const, inProgress: true };
+    store.accept('xray', meta, { spans: [full], errors: [], logs: [] });
+    store.accept('xray', meta, { spans: [partial], errors: [], logs: [] });
+    expect(store.getTrace('xray', traceId)!.spans[0]).toMatchObject({
+      durationMs: 40,
+      status: 'error',
+      native: { sql: { url: 'db' } },
+    });
+    expect(store.getTrace('xray', traceId)!.spans[0].inProgress).toBeUndefined();
+  });
+});
+
+describe('aws-xray-sdk-python documents', () => {
+  // Shapes from aws_xray_sdk (Python): `aws.xray.sdk`, `service` with the runtime, `user` from
+  // segment.set_user(), and cause.exceptions stacks from traceback.extract_stack() + extract_tb(): outermost
+  // call first, paths reduced to their basename.
+  const traceId = '1-65f00000-0000000000000000000000a1';
+  const stack = [
+    { path: 'app.py', line: 88, label: 'dispatch_request' },
+    { path: 'orders.py', line: 31, label: 'create_order' },
+    { path: 'pricing.py', line: 12, label: 'price_of' },
+  ];
+  const segment = {
+    id: '1111111111111111',
+    trace_id: traceId,
+    name: 'orders-api',
+    start_time: 1710000000.1,
+    end_time: 1710000000.3,
+    fault: true,
+    user: 'alice@example.com',
+    service: { runtime: 'CPython', runtime_version: '3.12.2' },
+    aws: { xray: { sdk: 'X-Ray for Python', sdk_version: '2.14.0' } },
+    cause: {
+      working_directory: '/srv/orders',
+      exceptions: [{ id: 'aaaa000000000001', type: 'KeyError', message: "'sku'", stack }],
+    },
+  };
+
+  it('keeps the segment user and service, and turns the stack innermost first', async () => {
+    const own = collectingSink();
+    const daemon = await startXrayDaemon({ host: '127.0.0.1', port: 0, sink: own.sink });
+    await sendDatagram(daemon.port, HEADER + JSON.stringify(segment));
+    await waitFor(() => own.spans(traceId).length === 1, 'the Python segment');
+    await daemon.close();
+    const [span] = own.spans(traceId);
+    expect(span.native.user).toEqual({ user: 'alice@example.com' });
+    expect(span.native.service).toEqual({ runtime: 'CPython', runtime_version: '3.12.2' });
+    expect(span.attributes).toMatchObject({
+      'xray.user': 'alice@example.com',
+      'xray.service.runtime': 'CPython',
+    });
+    // The service block must not pass for OTel's service.name.
+    expect(span.attributes['service.name']).toBeUndefined();
+    const [error] = own.received.flatMap((r) => r.batch.errors);
+    expect(error.frames.map((f) => f.function)).toEqual(['price_of', 'create_order', 'dispatch_request']);
+    expect(error.frames[0]).toEqual({ function: 'price_of', file: 'pricing.py', line: 12 });
+  });
+
+  it('turns a streamed Python subsegment stack innermost first even before its segment is seen', async () => {
+    const own = collectingSink();
+    const daemon = await startXrayDaemon({ host: '127.0.0.1', port: 0, sink: own.sink });
+    const sub = {
+      id: '2222222222222222',
+      trace_id: traceId,
+      parent_id: '3333333333333333',
+      type: 'subsegment',
+      name: 'price',
+      start_time: 1710000000.2,
+      end_time: 1710000000.25,
+      fault: true,
+      cause: { exceptions: [{ id: 'aaaa000000000002', type: 'KeyError', message: "'sku'", stack }] },
+    };
+    await sendDatagram(daemon.port, HEADER + JSON.stringify(sub));
+    await waitFor(() => daemon.stats().held === 1, 'the orphan to be held');
+    await daemon.close();
+    const [error] = own.received.flatMap((r) => r.batch.errors);
+    expect(error.frames[0]).toMatchObject({ function: 'price_of', file: 'pricing.py' });
   });
 });

@@ -133,7 +133,9 @@ describe('sandbox JSON API', () => {
     const one = view.body.requests[0];
     expect(Object.keys(one.vendors).sort()).toEqual(['honeycomb', 'sentry', 'xray']);
     expect(one.vendors.xray).toMatchObject({ traceIds: ['1-aa-bb'], spanCount: 4 });
-    expect(one.vendors.sentry.errors).toEqual([{ type: 'Error', message: 'boom', traceId: null }]);
+    expect(one.vendors.sentry.errors).toEqual([
+      { type: 'Error', message: 'boom', traceId: null, recordCount: 1 },
+    ]);
     const narrowed = await get('/api/runs/run-a/requests?seq=2');
     expect(narrowed.body.requests).toMatchObject([{ seq: 2, vendors: { cloudwatch: { logs: 1 } } }]);
   });

@@ -233,7 +233,7 @@ describe('errors, logs and runs', () => {
     expect(first.vendors.cloudwatch).toMatchObject({ logs: 2, spanCount: 0, traceIds: [] });
     expect(first.vendors.rollbar).toBeUndefined();
     expect(view.requests[1].vendors.rollbar!.errors).toEqual([
-      { type: 'TypeError', message: 'boom', traceId: null },
+      { type: 'TypeError', message: 'boom', traceId: null, recordCount: 1 },
     ]);
     expect(store.runRequests('run', { seq: 2 }).requests.map((r) => r.seq)).toEqual([2]);
     expect(store.listRuns()).toMatchObject([{ runId: 'run', requests: 2 }]);
