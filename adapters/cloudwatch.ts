@@ -132,8 +132,6 @@ export const createCloudWatchAdapter: AdapterFactory = (options) => {
 
   const adapter: Adapter = {
     name: 'cloudwatch',
-    signals: ['logs'],
-    sdk: { package: 'winston-cloudwatch', range: '^6.3.0' },
     destination: target.destination,
 
     async start() {
@@ -232,4 +230,28 @@ export const createCloudWatchAdapter: AdapterFactory = (options) => {
   }
 
   return adapter;
+};
+
+/**
+ * Where the CloudWatch Logs client connects: the sandbox; or the region's Logs endpoint (or the one the AWS SDK is
+ * pointed at instead) and, for credentials, the EC2 instance metadata service, the container credentials
+ * endpoint and STS.
+ */
+createCloudWatchAdapter.egress = (options) => {
+  const { endpoint, region } = resolveCloudWatchTarget(options);
+  if (endpoint) return [endpoint];
+  const { env } = options;
+  const overrides = [
+    env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS,
+    env.AWS_ENDPOINT_URL,
+    env.AWS_CONTAINER_CREDENTIALS_FULL_URI,
+  ];
+  return [
+    `https://logs.${region}.amazonaws.com`,
+    `https://sts.${region}.amazonaws.com`,
+    'http://169.254.169.254',
+    'http://[fd00:ec2::254]',
+    'http://169.254.170.2',
+    ...overrides.filter((url): url is string => Boolean(url)),
+  ];
 };

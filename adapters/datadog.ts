@@ -1,5 +1,5 @@
 /**
- * Datadog APM, on the official tracer (`dd-trace` 5.x; 6.x needs Node 22).
+ * Datadog APM, on the official tracer (`dd-trace` 6.x, Node ≥ 22).
  *
  * How it fits together:
  * - `tracer.init()` patches `http`, `express`, `fetch` and `pg` at require time, so it runs in `start()`, which
@@ -18,6 +18,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
+import { egressOf, VENDOR_AWS_SERVICES } from './egress';
 import type {
   Adapter,
   AdapterFactory,
@@ -76,7 +77,7 @@ function tagValue(value: unknown): string | number {
 
 /**
  * The first span this process started in the span's trace: for a web request, the `web.request` /
- * `express.request` server span. dd-trace 5 has no public accessor; the span context's trace record (which
+ * `express.request` server span. dd-trace has no public accessor; the span context's trace record (which
  * dd-trace's own samplers read the same way) lists the trace's local spans in start order.
  */
 function localRoot(span: DdSpan | undefined): DdSpan | undefined {
@@ -103,6 +104,7 @@ function callbackWithin(timeoutMs: number, fn: (done: () => void) => void): Prom
 
 export const createDatadogAdapter: AdapterFactory = (options) => {
   const settings = datadogSettings(options);
+  const egress = egressOf(options);
   let tracer: Tracer | undefined;
   /** The request's root (`web.request`) span, captured in requestHandler() for `scope: 'root'` calls. */
   const roots = new AsyncLocalStorage<DdSpan>();
@@ -112,8 +114,6 @@ export const createDatadogAdapter: AdapterFactory = (options) => {
 
   const adapter: Adapter = {
     name: 'datadog',
-    signals: ['traces', 'errors'],
-    sdk: { package: 'dd-trace', range: '^5.0.0' },
     destination: settings.destination,
 
     start() {
@@ -138,6 +138,14 @@ export const createDatadogAdapter: AdapterFactory = (options) => {
         // Default plugins (http, express, fetch, pg, …) stay on: that is what a real install gets.
         plugins: true,
       });
+      // Uploads to a vendor or the sandbox (the other SDKs' run inside whichever request armed their timer, see
+      // adapters/egress.ts) are not the app's calls: no span, and no open child holding the request's trace.
+      const blocklist = (url: string) => egress.includesUrl(url);
+      tracer.use('http', { client: { blocklist } });
+      tracer.use('fetch', { blocklist });
+      tracer.use('undici', { blocklist });
+      // AWS APIs only adapters call (CloudWatch Logs): the aws-sdk plugin names its per-service parts in lower case.
+      tracer.use('aws-sdk', Object.fromEntries(VENDOR_AWS_SERVICES.map((id) => [id.toLowerCase(), false])));
     },
 
     requestHandler(): RequestHandler {
@@ -191,7 +199,7 @@ export const createDatadogAdapter: AdapterFactory = (options) => {
     },
 
     async flush(timeoutMs) {
-      // No public flush in dd-trace 5: the exporter's own flush (what its beforeExit hook calls) sends the
+      // No public flush in dd-trace (5 or 6): the exporter's own flush (what its beforeExit hook calls) sends the
       // buffered traces now and calls back once the agent answered or the request failed.
       const exporter = (tracer as unknown as { _tracer?: { _exporter?: { flush?(done: () => void): void } } })
         ?._tracer?._exporter;
@@ -206,3 +214,5 @@ export const createDatadogAdapter: AdapterFactory = (options) => {
   };
   return adapter;
 };
+
+createDatadogAdapter.egress = (options) => [datadogSettings(options).agentUrl];

@@ -25,6 +25,7 @@ import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { RequestHandler } from 'express';
 import { withDeadline } from './deadline';
+import { egressOf } from './egress';
 import type { Adapter, AdapterFactory, AdapterOptions, Destination } from './types';
 
 /** Honeycomb's US ingest; EU teams set `HONEYCOMB_API_ENDPOINT=https://api.eu1.honeycomb.io`. */
@@ -116,14 +117,13 @@ function reportFirstFailure(exporter: SpanExporter): SpanExporter {
 
 export const createHoneycombAdapter: AdapterFactory = (options) => {
   const target = resolveHoneycombExport(options);
+  const egress = egressOf(options);
   const tracer = trace.getTracer('bakeoff');
   let sdk: NodeSDK | undefined;
   let flushSpans: (() => Promise<void>) | undefined;
 
   const adapter: Adapter = {
     name: 'honeycomb',
-    signals: ['traces', 'errors'],
-    sdk: { package: '@opentelemetry/sdk-node', range: '>=0.300.0 <0.400.0' },
     destination: target.destination,
 
     async start() {
@@ -158,9 +158,12 @@ export const createHoneycombAdapter: AdapterFactory = (options) => {
         logRecordProcessors: [],
         instrumentations: [
           new HttpInstrumentation({
-            // Background HTTP calls with no request around them (another vendor SDK's uploads) are not part
-            // of any user's request; without a parent they would each become a one-span trace.
+            // Background HTTP calls with no request around them are not part of any user's request; without a
+            // parent they would each become a one-span trace.
             requireParentforOutgoingSpans: true,
+            // Vendor uploads (this exporter's run with tracing suppressed, the other SDKs' do not) often do have
+            // a parent: the request whose context armed their timer. They are never the app's own calls.
+            ignoreOutgoingRequestHook: (request) => egress.includesRequest(request),
           }),
           new ExpressInstrumentation({
             // Express 5 emits a span for every middleware and every router a request passes through, matched
@@ -170,7 +173,9 @@ export const createHoneycombAdapter: AdapterFactory = (options) => {
             ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
           }),
           // Global `fetch` runs on undici, which the http instrumentation does not see.
-          new UndiciInstrumentation(),
+          new UndiciInstrumentation({
+            ignoreRequestHook: (request) => egress.includesUrl(`${request.origin}${request.path}`),
+          }),
           new PgInstrumentation(),
         ],
       });
@@ -279,3 +284,5 @@ export const createHoneycombAdapter: AdapterFactory = (options) => {
   };
   return adapter;
 };
+
+createHoneycombAdapter.egress = (options) => [resolveHoneycombExport(options).url];

@@ -3,11 +3,14 @@
  * is chosen, so `OBSERVABILITY=none` loads no vendor code at all.
  */
 import { BakeoffError } from '../config/errors';
+import { vendorEgress } from './egress';
+import { CONFLICTS } from '../vendors';
 import type { Adapter, AdapterFactory, AdapterName, AdapterOptions } from './types';
 
 type Loader = () => Promise<AdapterFactory>;
 
-const LOADERS: Partial<Record<AdapterName, Loader>> = {
+// A `Record`, not a `Partial`: a manifest without a loader (or a loader without a manifest) fails to compile.
+const LOADERS: Record<AdapterName, Loader> = {
   none: async () => (await import('./none')).createNoneAdapter,
   xray: async () => (await import('./xray')).createXrayAdapter,
   rollbar: async () => (await import('./rollbar')).createRollbarAdapter,
@@ -18,15 +21,10 @@ const LOADERS: Partial<Record<AdapterName, Loader>> = {
 };
 
 /**
- * Pairs whose SDKs break each other's traces in one process. The compare command runs each vendor in its own
- * process pair, which is how to see them side by side.
+ * Pairs whose SDKs break each other's traces in one process (from the manifests' `conflicts`). The compare
+ * command runs each vendor in its own process pair, which is how to see them side by side.
  */
-export const CONFLICTS: ReadonlyArray<{ pair: [AdapterName, AdapterName]; why: string }> = [
-  {
-    pair: ['datadog', 'honeycomb'],
-    why: 'dd-trace and OpenTelemetry both patch http and both write `traceparent`, so each breaks the other’s trace tree',
-  },
-];
+export { CONFLICTS } from '../vendors';
 
 /** Throws a coded error naming the conflict and what to do instead. */
 export function assertCompatible(names: readonly AdapterName[]): void {
@@ -47,16 +45,13 @@ export async function createAdapters(
   options: AdapterOptions,
 ): Promise<Adapter[]> {
   assertCompatible(names);
-  const adapters: Adapter[] = [];
-  for (const name of names) {
-    const load = LOADERS[name];
-    if (!load) {
-      throw new BakeoffError(
-        'BAKEOFF_ERR_UNKNOWN_ADAPTER',
-        `Adapter "${name}" is not available in this build.`,
-      );
-    }
-    adapters.push((await load())(options));
-  }
-  return adapters;
+  const factories: AdapterFactory[] = [];
+  for (const name of names) factories.push(await LOADERS[name]());
+  // Each SDK's uploads run in whatever request context armed their timer, so every tracer must know every
+  // adapter's endpoints, not just its own, before any SDK starts (adapters/egress.ts).
+  const egress = vendorEgress(
+    options.sandboxUrl,
+    factories.flatMap((create) => create.egress?.(options) ?? []),
+  );
+  return factories.map((create) => create({ ...options, egress }));
 }

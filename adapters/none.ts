@@ -7,8 +7,6 @@ import type { Adapter, AdapterFactory } from './types';
 export const createNoneAdapter: AdapterFactory = () => {
   const adapter: Adapter = {
     name: 'none',
-    signals: [],
-    sdk: null,
     destination: { kind: 'sandbox', endpoint: 'nowhere (baseline: no telemetry is sent)' },
     start() {},
     async flush() {},

@@ -103,8 +103,6 @@ export const createRollbarAdapter: AdapterFactory = (options) => {
 
   const adapter: Adapter = {
     name: 'rollbar',
-    signals: ['errors'],
-    sdk: { package: 'rollbar', range: '^3.1.0' },
     destination: settings.destination,
 
     start() {
@@ -117,6 +115,9 @@ export const createRollbarAdapter: AdapterFactory = (options) => {
         captureUncaught: false,
         captureUnhandledRejections: false,
         itemsPerMinute: ITEMS_PER_MINUTE,
+        // Its network telemetry would file every SDK's uploads (Sentry envelopes, OTLP posts, …) as breadcrumbs
+        // of the next item, with no way to filter them; off is the server default, stated so it stays off.
+        autoInstrument: false,
         // Its logger prints every failed delivery; warnOnce reports the first. ('disable' is missing from the d.ts.)
         logLevel: 'disable' as Rollbar.Level,
       });
@@ -145,3 +146,5 @@ export const createRollbarAdapter: AdapterFactory = (options) => {
   };
   return adapter;
 };
+
+createRollbarAdapter.egress = (options) => [resolveRollbarSettings(options).endpoint];

@@ -22,6 +22,7 @@
 import type * as SentryNode from '@sentry/node';
 import type { ErrorRequestHandler } from 'express';
 import { BakeoffError } from '../config/errors';
+import { egressOf, VENDOR_AWS_SERVICES } from './egress';
 import type {
   Adapter,
   AdapterFactory,
@@ -34,6 +35,15 @@ import type {
 
 type Sentry = typeof SentryNode;
 type SentrySpan = NonNullable<ReturnType<Sentry['getActiveSpan']>>;
+
+/**
+ * How many envelopes the SDK's transport may hold unsent (Sentry's default is 64; more are dropped as
+ * `queue_overflow`). Span streaming sends one envelope per trace, holding each trace's spans 500 ms after its
+ * root span ends, and `flush()`/`close()` send every held trace at once: a server answering more than ~100
+ * requests a second holds more traces than 64, so the default loses the last requests' spans on SIGTERM (and
+ * in any burst). The agent still opens at most 30 sockets; the rest wait their turn in this queue.
+ */
+const SEND_QUEUE_ENVELOPES = 4096;
 
 /** The sandbox files Sentry data under the DSN's project id; any public key is accepted and never stored. */
 const SANDBOX_PROJECT = '1';
@@ -126,8 +136,6 @@ export const createSentryAdapter: AdapterFactory = (options) => {
 
   const adapter: Adapter = {
     name: 'sentry',
-    signals: ['traces', 'errors'],
-    sdk: { package: '@sentry/node', range: '^11.0.0' },
     destination: settings.destination,
 
     start() {
@@ -140,15 +148,21 @@ export const createSentryAdapter: AdapterFactory = (options) => {
         // Every request is traced: the comparison counts spans per request, so nothing may be sampled away.
         tracesSampleRate: 1,
         traceLifecycle: settings.traceLifecycle,
+        transportOptions: { bufferSize: SEND_QUEUE_ENVELOPES },
         // Sent on errors and `transaction` events (Sentry's "server" tag); streamed spans use service.name below.
         serverName: options.serviceName,
         // The app reports errors itself, with context; see the file comment.
         // Dedupe drops an event identical to the one before it (same message and stack). Each injected fault is a
         // separate request's failure, and the comparison counts occurrences, so every one must be sent.
+        // Http and NodeFetch are replaced: no span or breadcrumb for any SDK's upload (adapters/egress.ts).
         integrations: (defaults) => [
-          ...defaults.filter((integration) => integration.name !== 'Dedupe'),
+          ...defaults.filter((integration) => !['Dedupe', 'Http', 'NodeFetch'].includes(integration.name)),
           sentry.expressIntegration({ shouldHandleError: false }),
+          sentry.httpIntegration({ ignoreOutgoingRequests: egressOf(options).includesUrl }),
+          sentry.nativeNodeFetchIntegration({ ignoreOutgoingRequests: egressOf(options).includesUrl }),
         ],
+        // The Aws integration sees the cloudwatch adapter's uploads as AWS API calls, by service, not by URL.
+        ignoreSpans: VENDOR_AWS_SERVICES.map((service) => ({ attributes: { 'rpc.service': service } })),
         // Request headers help in the issue view, but the services' shared secret never leaves the process;
         // bodies and cookies hold user data the comparison does not need.
         dataCollection: {
@@ -229,6 +243,8 @@ export const createSentryAdapter: AdapterFactory = (options) => {
   };
   return adapter;
 };
+
+createSentryAdapter.egress = (options) => [sentrySettings(options).destination.endpoint];
 
 /**
  * The flag Sentry's Express integration sets on a request whose error it has already seen (see

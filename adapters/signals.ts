@@ -1,21 +1,12 @@
 /**
- * What each adapter reports, known without loading its SDK (the compare report needs it to know what to
- * expect of a vendor, and which sandbox name its data arrives under).
+ * Which sandbox vendor name an adapter's data arrives under (the compare report reads it). The signals
+ * themselves come from the manifests (vendors/).
  */
-import type { SandboxVendor } from '../sandbox/model';
-import type { AdapterName, Signal } from './types';
+import type { AdapterName } from '../vendors';
 
-export const ADAPTER_SIGNALS: Readonly<Record<AdapterName, readonly Signal[]>> = {
-  honeycomb: ['traces', 'errors'],
-  xray: ['traces', 'errors'],
-  sentry: ['traces', 'errors'],
-  rollbar: ['errors'],
-  datadog: ['traces', 'errors'],
-  cloudwatch: ['logs'],
-  none: [],
-};
+export { ADAPTER_SIGNALS } from '../vendors';
 
-/** The sandbox's name for an adapter's data (`none` sends nothing). */
-export function sandboxVendorOf(adapter: AdapterName): SandboxVendor | null {
-  return adapter === 'none' ? null : adapter;
+/** The sandbox's name for an adapter's data (`none` sends nothing): the adapter name itself. */
+export function sandboxVendorOf<Name extends AdapterName>(adapter: Name): Exclude<Name, 'none'> | null {
+  return adapter === 'none' ? null : (adapter as Exclude<Name, 'none'>);
 }

@@ -6,19 +6,13 @@
  * that a throwing adapter never fails a request.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { AdapterName } from '../vendors';
+import type { VendorEgress } from './egress';
 
-export const ADAPTER_NAMES = [
-  'honeycomb',
-  'xray',
-  'sentry',
-  'rollbar',
-  'datadog',
-  'cloudwatch',
-  'none',
-] as const;
-export type AdapterName = (typeof ADAPTER_NAMES)[number];
+// The names, signals and SDK ranges live in the vendor manifests (vendors/), not on the adapter objects.
+export { ADAPTER_NAMES } from '../vendors';
+export type { AdapterName, Signal } from '../vendors';
 
-export type Signal = 'traces' | 'errors' | 'logs';
 export type AttributeValue = string | number | boolean;
 export type Attributes = Record<string, AttributeValue>;
 
@@ -58,9 +52,6 @@ export interface Destination {
 
 export interface Adapter {
   readonly name: AdapterName;
-  readonly signals: readonly Signal[];
-  /** The vendor SDK this adapter is written against, and the versions it supports. */
-  readonly sdk: { package: string; range: string } | null;
   readonly destination: Destination;
 
   /** Initialise the SDK. Called before `express`, `http` clients or DB drivers are loaded. */
@@ -98,6 +89,19 @@ export interface AdapterOptions {
   /** Base URL of the local sandbox, used when the vendor's credentials are absent. */
   sandboxUrl: string;
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Every endpoint any active adapter's SDK uploads to, plus the sandbox and the vendors' public intakes
+   * (adapters/egress.ts). A tracing adapter must record no span or breadcrumb for a call to one of them. Set by
+   * the registry; an adapter built on its own falls back to the sandbox and public intakes (`egressOf`).
+   */
+  egress?: VendorEgress;
 }
 
-export type AdapterFactory = (options: AdapterOptions) => Adapter;
+export interface AdapterFactory {
+  (options: AdapterOptions): Adapter;
+  /**
+   * Where this adapter's SDK will upload (URLs, `host:port` or domains), known before anything is created, so
+   * the registry can tell every adapter in the process not to trace those calls.
+   */
+  egress?(options: AdapterOptions): readonly string[];
+}

@@ -7,19 +7,24 @@
  * it (https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader).
  */
 import type * as XRay from 'aws-xray-sdk-core';
+import type { VendorEgress } from './egress';
 
 export const TRACE_HEADER = 'X-Amzn-Trace-Id';
 
-/** Installs the capture; returns a function that puts the original `fetch` back. */
-export function captureFetchGlobal(xray: typeof XRay): () => void {
+/**
+ * Installs the capture (calls to `egress`, vendor uploads, are left alone); returns a function that puts the
+ * original `fetch` back.
+ */
+export function captureFetchGlobal(xray: typeof XRay, egress: VendorEgress): () => void {
   const original = globalThis.fetch;
 
   const traced: typeof fetch = async (input, init) => {
     const parent = xray.getSegment();
     const url = urlOf(input);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    // Outside a request, on an unparseable URL (fetch raises its own error), or already traced: leave it alone.
-    if (!parent || !url || headers.has(TRACE_HEADER)) return original(input, init);
+    // Outside a request, on an unparseable URL (fetch raises its own error), already traced, or a vendor
+    // upload: leave it alone.
+    if (!parent || !url || headers.has(TRACE_HEADER) || egress.includesUrl(url)) return original(input, init);
 
     const subsegment = parent.notTraced
       ? parent.addNewSubsegmentWithoutSampling(url.hostname)

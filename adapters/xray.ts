@@ -23,6 +23,7 @@
 import type * as XRay from 'aws-xray-sdk-core';
 import type { Segment } from 'aws-xray-sdk-core';
 import type { RequestHandler } from 'express';
+import { egressOf } from './egress';
 import type { Adapter, AdapterFactory, AdapterOptions, Destination } from './types';
 import {
   annotationKey,
@@ -34,6 +35,7 @@ import {
   type XrayEntity,
 } from './xray-entities';
 import { captureFetchGlobal } from './xray-fetch';
+import { captureHttpGlobalExcept } from './xray-http';
 
 /** The daemon's well-known port (https://docs.aws.amazon.com/xray/latest/devguide/xray-daemon-configuration.html). */
 export const XRAY_DAEMON_PORT = 2000;
@@ -102,6 +104,7 @@ function quietLogger(): XRay.Logger {
 
 export const createXrayAdapter: AdapterFactory = (options) => {
   const settings = resolveXraySettings(options);
+  const egress = egressOf(options);
   let xray: typeof XRay | undefined;
   let restoreFetch: (() => void) | undefined;
   /** Sampled segments not yet handed to the emitter: what `flush` waits for. */
@@ -124,8 +127,6 @@ export const createXrayAdapter: AdapterFactory = (options) => {
 
   const adapter: Adapter = {
     name: 'xray',
-    signals: ['traces', 'errors'],
-    sdk: { package: 'aws-xray-sdk-core', range: '^3.12.0' },
     destination: settings.destination,
 
     start() {
@@ -140,10 +141,11 @@ export const createXrayAdapter: AdapterFactory = (options) => {
       if (!settings.centralizedSampling) sdk.middleware.disableCentralizedSampling();
       // Also the fallback while centralized rules are being fetched.
       sdk.middleware.setSamplingRules(SAMPLE_EVERY_REQUEST);
-      // Outgoing http/https calls become `remote` subsegments and carry X-Amzn-Trace-Id (true: callee is traced).
-      sdk.captureHTTPsGlobal(require('node:http'), true);
-      sdk.captureHTTPsGlobal(require('node:https'), true);
-      restoreFetch = captureFetchGlobal(sdk);
+      // Outgoing http/https and fetch calls become `remote` subsegments and carry X-Amzn-Trace-Id, except
+      // uploads to a vendor or the sandbox (any SDK's: see adapters/egress.ts).
+      captureHttpGlobalExcept(sdk, require('node:http'), egress);
+      captureHttpGlobalExcept(sdk, require('node:https'), egress);
+      restoreFetch = captureFetchGlobal(sdk, egress);
     },
 
     requestHandler(): RequestHandler {
@@ -240,6 +242,17 @@ export const createXrayAdapter: AdapterFactory = (options) => {
   };
   return adapter;
 };
+
+/** The daemon's TCP sampling API (the UDP segments are invisible to every tracer). */
+createXrayAdapter.egress = (options) => daemonEndpoints(resolveXraySettings(options).daemonAddress);
+
+/** `AWS_XRAY_DAEMON_ADDRESS` is `host:port`, or `tcp:host:port udp:host:port` for separate addresses. */
+function daemonEndpoints(address: string): string[] {
+  return address
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((part) => part.replace(/^(tcp|udp):/, ''));
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

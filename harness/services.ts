@@ -5,35 +5,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { vendorScrubOverrides } from '../vendors/credential-scrub';
 
-/** Vendor credentials in the caller's shell must never send a test's or a comparison's data to a real account. */
-export const VENDOR_CREDENTIAL_VARS = [
-  'HONEYCOMB_API_KEY',
-  'SENTRY_DSN',
-  'ROLLBAR_ACCESS_TOKEN',
-  'DD_API_KEY',
-  'DD_AGENT_HOST',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-] as const;
-
-/** The environment that points every adapter at one sandbox, with every vendor credential unset. */
-export function sandboxEnv(sandbox: {
-  url: string;
-  xrayAddress: string;
-  datadogUrl: string;
-}): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = {
+/**
+ * Overrides (merged over the parent environment) that point every adapter at one sandbox, with every variable
+ * that could reach a real vendor account unset: vendor credentials in the caller's shell must never send a
+ * test's or a comparison's data to a real account (one policy for every command: vendors/credential-scrub.ts).
+ */
+export function sandboxEnv(
+  sandbox: { url: string; xrayAddress: string; datadogUrl: string },
+  parent: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, string | undefined> {
+  return {
+    ...vendorScrubOverrides(parent),
     BAKEOFF_SANDBOX: sandbox.url,
     AWS_XRAY_DAEMON_ADDRESS: sandbox.xrayAddress,
     DD_TRACE_AGENT_URL: sandbox.datadogUrl,
   };
-  for (const name of VENDOR_CREDENTIAL_VARS) env[name] = undefined;
-  return env;
 }
 
 /** The built CLI: next to this file in dist/, or dist/ of the checkout when running from source. */

@@ -34,6 +34,7 @@ export interface Stack {
   sandbox: Sandbox | undefined;
   runId: string;
   activitiesUrl: string;
+  usersUrl: string;
   request(method: 'GET' | 'POST', urlPath: string, seq: number, body?: unknown): Promise<Response>;
   /** SIGTERM both services; resolves with their exits. */
   stop(): Promise<Array<{ code: number | null; signal: NodeJS.Signals | null }>>;
@@ -87,6 +88,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     sandbox,
     runId,
     activitiesUrl,
+    usersUrl: pair.users.url,
     async request(method, urlPath, seq, body) {
       const started = performance.now();
       const res = await fetch(`${activitiesUrl}${urlPath}`, {
