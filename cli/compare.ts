@@ -7,6 +7,7 @@ import { parseAdapterList } from '../config/env';
 import { integerFlag } from './args';
 import { collectVendor } from '../harness/compare/collect';
 import { writeReport } from '../harness/compare/report';
+import { stabilityLine } from '../harness/compare/report-latency';
 import { type CompareProgress, DEFAULT_VENDORS, runCompare } from '../harness/compare/run';
 import { takeScreenshots } from '../harness/compare/screenshots';
 import { writeupMarkdown } from '../harness/compare/writeup';
@@ -35,6 +36,8 @@ function progressPrinter() {
   return (event: CompareProgress) => {
     if (event.type === 'vendor-start') {
       process.stderr.write(`[${event.index + 1}/${event.total}] ${event.vendor}: starting services\n`);
+    } else if (event.type === 'drift-check') {
+      process.stderr.write(`[drift check] ${event.vendor} once more, to see how much this machine drifts\n`);
     } else if (event.type === 'load' && Date.now() - lastLoadLine > 2000) {
       lastLoadLine = Date.now();
       process.stderr.write(
@@ -42,9 +45,14 @@ function progressPrinter() {
       );
     } else if (event.type === 'vendor-done') {
       const m = event.metrics;
+      // The baseline sends nothing: "errors 0/4" would read as a failure.
+      const captured =
+        m.errorsCaptured === null
+          ? 'baseline (no telemetry)'
+          : `delivered ${m.delivered}/${m.expected}, errors ${m.errorsCaptured}/${m.errorsInjected}, ` +
+            `${m.bytesPerRequest} B/request`;
       process.stderr.write(
-        `    ${event.vendor}: delivered ${m.delivered}/${m.expected}, errors ${m.errorsCaptured}/${m.errorsInjected}, ` +
-          `${m.bytesPerRequest} B/request, p50 ${m.latencyMsP50} ms (${(event.wallMs / 1000).toFixed(1)} s)\n`,
+        `    ${event.vendor}: ${captured}, p50 ${m.latencyMsP50} ms (${(event.wallMs / 1000).toFixed(1)} s)\n`,
       );
     }
   };
@@ -108,8 +116,9 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
   const command = `bakeoff compare ${argv.join(' ')}`.trim();
   const files = writeReport(dir, { result, command, machine, screenshots });
   writeFileSync(path.join(dir, 'writeup.md'), writeupMarkdown(result, screenshots));
+  const stability = stabilityLine(result.latencyRanking).replace(/\*\*/g, '');
   process.stderr.write(
-    `\nwall time ${(result.wallMs / 1000).toFixed(1)} s\nreport: ${files.md}\n        ${files.html}\n        ${files.json}\nwrite-up: ${path.join(dir, 'writeup.md')}\n`,
+    `\nlatency: ${stability}\nwall time ${(result.wallMs / 1000).toFixed(1)} s\nreport: ${files.md}\n        ${files.html}\n        ${files.json}\nwrite-up: ${path.join(dir, 'writeup.md')}\n`,
   );
 }
 

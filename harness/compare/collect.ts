@@ -25,6 +25,7 @@ export interface SpanView {
   status: string;
 }
 
+/** One `/api/errors` row: an error occurrence, by the rule in sandbox/error-occurrences.ts. */
 export interface ErrorView {
   type: string;
   message: string;
@@ -33,6 +34,8 @@ export interface ErrorView {
   runId: string | null;
   seq: number | null;
   attributes: Record<string, unknown>;
+  /** How many native records the vendor sent for this occurrence. */
+  recordCount: number;
 }
 
 export interface LogView {

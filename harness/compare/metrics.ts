@@ -4,6 +4,7 @@
  */
 import type { Signal } from '../../adapters/types';
 import type { VendorHaul } from './collect';
+import type { LatencyDelta } from './latency-noise';
 import { percentile, round } from './percentile';
 
 /** One request as the load generator saw it, with what chaos told the client it injected. */
@@ -41,18 +42,31 @@ export interface VendorMetrics {
   /** Facade key → the name it arrived under (`bag:key`), or null when it was lost. */
   attributesKept: Record<string, string | null>;
   errorsInjected: number;
-  errorsCaptured: number;
-  /** Requests whose captured error carries stack frames / links to a trace. */
-  errorsWithFrames: number;
-  errorsLinkedToTrace: number;
+  /**
+   * Error occurrences of this run's requests, counted by the rule `/api/errors` applies
+   * (sandbox/error-occurrences.ts); null for the `none` baseline, which sends nothing.
+   */
+  errorsCaptured: number | null;
+  /** The native records behind those occurrences (e.g. X-Ray's cause on each subsegment): a fidelity fact. */
+  errorRecords: number | null;
+  /** Captured occurrences that carry stack frames / link to a trace. */
+  errorsWithFrames: number | null;
+  errorsLinkedToTrace: number | null;
   logLines: number;
   timingErrorMsP50: number | null;
   timingErrorMsP99: number | null;
   bytesPerRequest: number;
   payloadsPerRequest: number;
+  /**
+   * p50 of (when the sandbox first received a request's trace − when the client had the whole response), both
+   * read from this machine's clock. Negative when the data arrives before the response does (X-Ray's UDP segment
+   * leaves as the segment closes, while the response is still on its way to the client).
+   */
   timeToVisibleMsP50: number | null;
   latencyMsP50: number | null;
   latencyMsP99: number | null;
+  /** Overhead against the `none` run of the same compare; null for `none` itself or without a `none` run. */
+  latencyVsNone: LatencyDelta | null;
   propagationHeaders: string[];
 }
 
@@ -97,12 +111,10 @@ export function computeMetrics(input: {
     if (Number.isFinite(injected)) timingErrors.push(span.durationMs - injected);
   }
 
-  // Errors: distinct requests of this run with an error event.
-  const errorSeqs = new Set(haul.errors.map((e) => e.seq).filter((s) => s !== null && bySeq.has(s)));
-  const errorLogSeqs = new Set(
-    haul.logs.filter((l) => l.level === 'error' && l.seq !== null && bySeq.has(l.seq)).map((l) => l.seq),
-  );
-  const errorsCaptured = signals.includes('errors') ? errorSeqs.size : errorLogSeqs.size;
+  // Errors: /api/errors rows (one per occurrence, the same rule the UI shows) of this run's requests.
+  const capturedErrors = haul.errors.filter((e) => e.seq !== null && bySeq.has(e.seq));
+  const sendsNothing = signals.length === 0;
+  const errorsCaptured = sendsNothing ? null : capturedErrors.length;
 
   const logSeqs = new Set(haul.logs.map((l) => l.seq).filter((s) => s !== null && bySeq.has(s)));
 
@@ -112,7 +124,8 @@ export function computeMetrics(input: {
     for (const [name, bag] of Object.entries(span.native ?? {})) bags.push([name, bag]);
     bags.push(['attributes', span.attributes]);
   }
-  for (const e of haul.errors) bags.push(['error', e.attributes]);
+  // A log shipper's error rows are its own log lines (read as errors): they count under `log`.
+  if (signals.includes('errors')) for (const e of haul.errors) bags.push(['error', e.attributes]);
   for (const l of haul.logs) bags.push(['log', l.attributes]);
   const attributesKept: Record<string, string | null> = {};
   for (const key of FACADE_KEYS) attributesKept[key] = findKey(bags, key);
@@ -132,13 +145,14 @@ export function computeMetrics(input: {
     if (signals.includes('logs')) delivered = logSeqs.size;
     else if (signals.includes('errors')) {
       expected = errorsInjected;
-      delivered = errorsCaptured;
+      delivered = errorsCaptured ?? 0;
     } else {
       expected = 0;
       delivered = 0;
     }
   }
-  const capturedErrors = haul.errors.filter((e) => e.seq !== null && bySeq.has(e.seq));
+  const countErrors = (pick: (e: (typeof capturedErrors)[number]) => boolean) =>
+    sendsNothing ? null : capturedErrors.filter(pick).length;
   return {
     signals: [...signals],
     expected,
@@ -148,8 +162,9 @@ export function computeMetrics(input: {
     attributesKept,
     errorsInjected,
     errorsCaptured,
-    errorsWithFrames: new Set(capturedErrors.filter((e) => e.frames.length > 0).map((e) => e.seq)).size,
-    errorsLinkedToTrace: new Set(capturedErrors.filter((e) => e.traceId).map((e) => e.seq)).size,
+    errorRecords: sendsNothing ? null : capturedErrors.reduce((sum, e) => sum + (e.recordCount ?? 1), 0),
+    errorsWithFrames: countErrors((e) => e.frames.length > 0),
+    errorsLinkedToTrace: countErrors((e) => e.traceId !== null),
     logLines: haul.logs.length,
     timingErrorMsP50: round(percentile(timingErrors, 50)),
     timingErrorMsP99: round(percentile(timingErrors, 99)),
@@ -158,6 +173,8 @@ export function computeMetrics(input: {
     timeToVisibleMsP50: round(percentile(visible, 50), 0),
     latencyMsP50: round(percentile(latencies, 50)),
     latencyMsP99: round(percentile(latencies, 99)),
+    // Needs every vendor's run: filled in by runCompare once they are all done.
+    latencyVsNone: null,
     propagationHeaders: input.propagationHeaders,
   };
 }
@@ -173,7 +190,7 @@ export function verdict(m: VendorMetrics): { captures: string[]; misses: string[
     if (m.timingErrorMsP50 !== null) note(Math.abs(m.timingErrorMsP50) <= 2, 'injected latency to ±2 ms');
   }
   if (m.signals.includes('errors') || m.signals.includes('logs')) {
-    if (m.errorsInjected > 0)
+    if (m.errorsInjected > 0 && m.errorsCaptured !== null)
       note(m.errorsCaptured >= m.errorsInjected, `${m.errorsCaptured}/${m.errorsInjected} errors`);
   }
   if (m.signals.includes('logs'))

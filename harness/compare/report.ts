@@ -1,7 +1,9 @@
 /** Writes the report card: report.json (DESIGN §3's shape), report.md and a self-contained report.html. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { BASELINE } from './latency-noise';
 import { type VendorMetrics, verdict } from './metrics';
+import { latencySection, vsNoneText } from './report-latency';
 import type { CompareResult } from './run';
 
 export interface Screenshot {
@@ -20,12 +22,22 @@ export interface ReportInput {
 const fmt = (v: number | null | undefined, unit = '') =>
   v === null || v === undefined ? '—' : `${v}${unit}`;
 
-/** p50 latency relative to the `none` run of the same compare, e.g. `+4.1%`. */
-export function overhead(m: VendorMetrics, baseline: VendorMetrics | undefined): string {
-  if (!baseline?.latencyMsP50 || m.latencyMsP50 === null) return '—';
-  const pct = (m.latencyMsP50 / baseline.latencyMsP50 - 1) * 100;
-  return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
+/** The baseline sends nothing: its error and delivery cells say so instead of reading as a failure. */
+const NOT_APPLICABLE = '— (baseline)';
+
+/**
+ * Time to visible, marked when negative: the sandbox's receive time and the client's response end are both read
+ * from this machine's clock, so a negative figure is real ordering (the data left before the response arrived).
+ */
+export function timeToVisibleText(ms: number | null): string {
+  if (ms === null) return '—';
+  return ms < 0 ? `≈ 0 ms (${ms} ms: sent before the response)` : `${ms} ms`;
 }
+
+const TIME_TO_VISIBLE_NOTE =
+  "Time to visible is when the sandbox first received a request's trace minus when the client had the whole " +
+  "response, both read from this machine's clock. A negative figure means the data arrived before the response " +
+  'did: X-Ray sends each segment over UDP as it closes, while the response is still on its way to the client.';
 
 export function reportJson(result: CompareResult) {
   return {
@@ -37,7 +49,15 @@ export function reportJson(result: CompareResult) {
     startedAt: result.startedAt,
     wallMs: result.wallMs,
     vendors: result.vendors,
+    latencyRanking: result.latencyRanking,
   };
+}
+
+/** `36 (4 per error)`: how many native records the vendor sent for its occurrences. */
+function recordsText(records: number | null, occurrences: number): string {
+  if (records === null) return '—';
+  if (occurrences === 0 || records === occurrences) return String(records);
+  return `${records} (${Math.round((records / occurrences) * 10) / 10} per error)`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -46,7 +66,6 @@ function table(head: string[], rows: string[][]): string {
 }
 
 export function verdictTable(result: CompareResult): string {
-  const baseline = result.vendors.none;
   return table(
     ['vendor', 'signals', 'captures', 'misses', 'p50 latency (vs none)'],
     Object.entries(result.vendors).map(([name, m]) => {
@@ -56,7 +75,7 @@ export function verdictTable(result: CompareResult): string {
         m.signals.join(', ') || '—',
         v.captures.join('; ') || '—',
         v.misses.join('; ') || '—',
-        `${fmt(m.latencyMsP50, ' ms')} (${name === 'none' ? 'baseline' : overhead(m, baseline)})`,
+        `${fmt(m.latencyMsP50, ' ms')} (${vsNoneText(name, m)})`,
       ];
     }),
   );
@@ -64,7 +83,6 @@ export function verdictTable(result: CompareResult): string {
 
 export function reportMarkdown({ result, command, machine, screenshots }: ReportInput): string {
   const vendors = Object.entries(result.vendors);
-  const baseline = result.vendors.none;
   const rows = (pick: (m: VendorMetrics, name: string) => string[]) =>
     vendors.map(([n, m]) => [n, ...pick(m, n)]);
   const attributeKeys = Object.keys(vendors[0]?.[1].attributesKept ?? {});
@@ -87,8 +105,8 @@ ${verdictTable(result)}
 
 ${table(
   ['vendor', 'delivered / expected', 'spans per request', 'users service in the same trace', 'log lines'],
-  rows((m) => [
-    `${m.delivered} / ${m.expected}`,
+  rows((m, n) => [
+    n === BASELINE ? NOT_APPLICABLE : `${m.delivered} / ${m.expected}`,
     fmt(m.spansPerRequest),
     m.crossServiceLinked === null ? '—' : `${Math.round(m.crossServiceLinked * 100)}%`,
     String(m.logLines),
@@ -97,13 +115,23 @@ ${table(
 
 ## Errors
 
+One error per occurrence, counted by the rule the sandbox's Errors view applies (close to how each vendor's
+console groups them; see \`docs/architecture.md\`). **Native records** is what the vendor actually sent for those
+occurrences — dd-trace tags every span an error passes through, X-Ray can copy a fault's cause onto each
+subsegment — a fidelity fact, not extra errors.
+
 ${table(
-  ['vendor', 'captured / injected', 'with stack frames', 'linked to a trace'],
-  rows((m) => [
-    `${m.errorsCaptured} / ${m.errorsInjected}`,
-    String(m.errorsWithFrames),
-    String(m.errorsLinkedToTrace),
-  ]),
+  ['vendor', 'captured / injected', 'native records', 'with stack frames', 'linked to a trace'],
+  rows((m, n) =>
+    n === BASELINE || m.errorsCaptured === null
+      ? [NOT_APPLICABLE, '—', '—', '—']
+      : [
+          `${m.errorsCaptured} / ${m.errorsInjected}`,
+          recordsText(m.errorRecords, m.errorsCaptured),
+          fmt(m.errorsWithFrames),
+          fmt(m.errorsLinkedToTrace),
+        ],
+  ),
 )}
 
 ## Timing fidelity
@@ -115,25 +143,21 @@ ${table(
   rows((m) => [fmt(m.timingErrorMsP50, ' ms'), fmt(m.timingErrorMsP99, ' ms')]),
 )}
 
+## Latency
+
+${latencySection(vendors, result.latencyRanking, table)}
+
 ## Cost
 
 ${table(
-  [
-    'vendor',
-    'bytes per request',
-    'payloads per request',
-    'time to visible (p50)',
-    'p50 / p99 latency',
-    'p50 vs none',
-  ],
-  rows((m, n) => [
+  ['vendor', 'bytes per request', 'payloads per request', 'time to visible (p50)'],
+  rows((m) => [
     String(m.bytesPerRequest),
     String(m.payloadsPerRequest),
-    fmt(m.timeToVisibleMsP50, ' ms'),
-    `${fmt(m.latencyMsP50, ' ms')} / ${fmt(m.latencyMsP99, ' ms')}`,
-    n === 'none' ? 'baseline' : overhead(m, baseline),
+    timeToVisibleText(m.timeToVisibleMsP50),
   ]),
 )}
+${vendors.some(([, m]) => (m.timeToVisibleMsP50 ?? 0) < 0) ? `\n${TIME_TO_VISIBLE_NOTE}\n` : ''}
 
 ## Attributes: which facade keys survived, and under what native name
 

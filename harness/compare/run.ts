@@ -15,11 +15,12 @@ import { defaultRunId, runLoad } from '../load/runner';
 import { sandboxEnv, startServicePair } from '../services';
 import { collectVendor, waitForQuiet } from './collect';
 import { startHeaderRecorder } from './header-recorder';
+import { BASELINE, type LatencyRanking, latencyNoise } from './latency-noise';
 import { computeMetrics, type SentRequest, type VendorMetrics } from './metrics';
 
 /** Every adapter, the `none` baseline first (the report compares latency against it). */
 export const DEFAULT_VENDORS: readonly AdapterName[] = [
-  'none',
+  BASELINE,
   ...ADAPTER_NAMES.filter((name) => name !== 'none'),
 ];
 
@@ -37,13 +38,19 @@ export interface CompareOptions {
   sandboxUrl?: string;
   /** Keep the sandbox started here running afterwards (for screenshots); the caller closes it. */
   keepSandbox?: boolean;
+  /**
+   * Run the baseline a second time after every vendor, to measure how much this machine drifts between runs.
+   * Default true (when `none` and another vendor are compared).
+   */
+  driftCheck?: boolean;
   onProgress?: (event: CompareProgress) => void;
 }
 
 export type CompareProgress =
   | { type: 'vendor-start'; vendor: AdapterName; index: number; total: number }
   | { type: 'load'; vendor: AdapterName; done: number; total: number; rps: number; errors: number }
-  | { type: 'vendor-done'; vendor: AdapterName; metrics: VendorMetrics; wallMs: number };
+  | { type: 'vendor-done'; vendor: AdapterName; metrics: VendorMetrics; wallMs: number }
+  | { type: 'drift-check'; vendor: AdapterName };
 
 export interface CompareResult {
   runId: string;
@@ -55,6 +62,8 @@ export interface CompareResult {
   wallMs: number;
   sandboxUrl: string;
   vendors: Record<string, VendorMetrics>;
+  /** Which latency differences the spread supports, and from how many requests the ranking holds. */
+  latencyRanking: LatencyRanking | null;
   /** Every request each vendor's run sent, as the load generator saw it (not part of report.json). */
   sent: Record<string, SentRequest[]>;
   /** Present when the sandbox was started here and `keepSandbox` asked to keep it. */
@@ -78,66 +87,72 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const recorder = await startHeaderRecorder(() => usersTarget);
   const vendors: Record<string, VendorMetrics> = {};
   const sentBy: Record<string, SentRequest[]> = {};
+  /** Starts the vendor's service pair, sends the workload, stops the pair: what the client saw, and when. */
+  const loadUnder = async (vendor: AdapterName) => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), `bakeoff-compare-${vendor}-`));
+    const env: Record<string, string | undefined> = {
+      OBSERVABILITY: vendor,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      USERS_PORT: '0',
+      CHAOS: options.chaos,
+      CHAOS_SEED: String(options.seed),
+      ...vendorEnv,
+    };
+    recorder.reset();
+    const since = Date.now();
+    const pair = await startServicePair(env, {
+      usersUrlFor: (url) => {
+        usersTarget = url;
+        return recorder.url;
+      },
+    });
+    const sent: SentRequest[] = [];
+    try {
+      await runLoad({
+        target: pair.activities.url,
+        requests: options.requests,
+        seed: options.seed,
+        scenario: options.workload,
+        concurrency: options.concurrency,
+        runId,
+        onRequest: (r) =>
+          sent.push({
+            seq: r.seq,
+            route: r.route,
+            status: r.status,
+            endMs: r.endMs,
+            latencyMs: r.endMs - r.startMs,
+            chaos: r.chaos ?? null,
+          }),
+        onProgress: (p) =>
+          options.onProgress?.({
+            type: 'load',
+            vendor,
+            done: p.done,
+            total: options.requests,
+            rps: p.rps,
+            errors: p.errors,
+          }),
+      });
+    } finally {
+      const exits = await pair.stop();
+      if (exits.some((e) => e.code !== 0)) {
+        process.stderr.write(
+          `[compare] ${vendor}: a service exited with ${JSON.stringify(exits)}\n${pair.output()}\n`,
+        );
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    return { sent, since };
+  };
+  let control: SentRequest[] | undefined;
   try {
     for (const [index, vendor] of options.vendors.entries()) {
       const vendorStarted = Date.now();
       options.onProgress?.({ type: 'vendor-start', vendor, index, total: options.vendors.length });
-      const dataDir = mkdtempSync(path.join(tmpdir(), `bakeoff-compare-${vendor}-`));
-      const env: Record<string, string | undefined> = {
-        OBSERVABILITY: vendor,
-        DATA_DIR: dataDir,
-        PORT: '0',
-        USERS_PORT: '0',
-        CHAOS: options.chaos,
-        CHAOS_SEED: String(options.seed),
-        ...vendorEnv,
-      };
-      recorder.reset();
-      const since = Date.now();
-      const pair = await startServicePair(env, {
-        usersUrlFor: (url) => {
-          usersTarget = url;
-          return recorder.url;
-        },
-      });
-      const sent: SentRequest[] = [];
+      const { sent, since } = await loadUnder(vendor);
       sentBy[vendor] = sent;
-      try {
-        await runLoad({
-          target: pair.activities.url,
-          requests: options.requests,
-          seed: options.seed,
-          scenario: options.workload,
-          concurrency: options.concurrency,
-          runId,
-          onRequest: (r) =>
-            sent.push({
-              seq: r.seq,
-              route: r.route,
-              status: r.status,
-              endMs: r.endMs,
-              latencyMs: r.endMs - r.startMs,
-              chaos: r.chaos ?? null,
-            }),
-          onProgress: (p) =>
-            options.onProgress?.({
-              type: 'load',
-              vendor,
-              done: p.done,
-              total: options.requests,
-              rps: p.rps,
-              errors: p.errors,
-            }),
-        });
-      } finally {
-        const exits = await pair.stop();
-        if (exits.some((e) => e.code !== 0)) {
-          process.stderr.write(
-            `[compare] ${vendor}: a service exited with ${JSON.stringify(exits)}\n${pair.output()}\n`,
-          );
-        }
-        rmSync(dataDir, { recursive: true, force: true });
-      }
       const sandboxVendor = sandboxVendorOf(vendor);
       const signals = ADAPTER_SIGNALS[vendor];
       let metrics: VendorMetrics;
@@ -164,10 +179,17 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       vendors[vendor] = metrics;
       options.onProgress?.({ type: 'vendor-done', vendor, metrics, wallMs: Date.now() - vendorStarted });
     }
+    // The baseline once more, last: how far two runs of the very same app differ on this machine right now.
+    if (options.driftCheck !== false && options.vendors.includes(BASELINE) && options.vendors.length > 1) {
+      options.onProgress?.({ type: 'drift-check', vendor: BASELINE });
+      control = (await loadUnder(BASELINE)).sent;
+    }
   } finally {
     await recorder.close();
     if (sandbox && !options.keepSandbox) await sandbox.close();
   }
+  const noise = latencyNoise(sentBy, BASELINE, { seed: options.seed, control });
+  for (const [vendor, metrics] of Object.entries(vendors)) metrics.latencyVsNone = noise.vsBaseline[vendor];
   return {
     runId,
     seed: options.seed,
@@ -178,6 +200,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     wallMs: Date.now() - started,
     sandboxUrl,
     vendors,
+    latencyRanking: noise.ranking,
     sent: sentBy,
     closeSandbox: sandbox && options.keepSandbox ? () => sandbox.close() : undefined,
   };

@@ -28,9 +28,21 @@ describe('bakeoff compare, end to end', () => {
     await result?.closeSandbox?.();
   });
 
-  it('reports every vendor it ran', () => {
+  it('reports every vendor it ran, and how much a second baseline run drifted', () => {
     expect(Object.keys(result.vendors)).toEqual(['none', 'honeycomb', 'sentry']);
-    expect(result.vendors.none).toMatchObject({ expected: 0, delivered: 0, bytesPerRequest: 0 });
+    expect(result.latencyRanking?.driftCheck).toEqual({
+      deltaPct: expect.any(Number),
+      low: expect.any(Number),
+      high: expect.any(Number),
+      withinNoise: expect.any(Boolean),
+    });
+    expect(result.vendors.none).toMatchObject({
+      expected: 0,
+      delivered: 0,
+      bytesPerRequest: 0,
+      errorsCaptured: null,
+      latencyVsNone: null,
+    });
   });
 
   it.each(['honeycomb', 'sentry'])('counts %s delivery exactly as the sandbox holds it', async (vendor) => {
@@ -42,11 +54,23 @@ describe('bakeoff compare, end to end', () => {
     expect(m.expected).toBe(REQUESTS);
     expect(m.delivered).toBe(seqs.size);
     expect(m.delivered).toBe(REQUESTS);
-    const errors = await api<Array<{ seq: number | null }>>(
+    // The Errors view's rows are the report's errors: one per failed request, whatever the SDK sent for it
+    // (Honeycomb's OTel SDK sends each failure as two exception events).
+    const errors = await api<Array<{ seq: number | null; recordCount: number }>>(
       `/api/errors?vendor=${vendor}&run=${result.runId}`,
     );
-    expect(m.errorsCaptured).toBe(new Set(errors.map((e) => e.seq)).size);
-    expect(m.errorsInjected).toBe(result.sent[vendor].filter((r) => Number(r.status) >= 500).length);
+    const failed = result.sent[vendor].filter((r) => Number(r.status) >= 500).map((r) => r.seq);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(m.errorsCaptured).toBe(errors.length);
+    expect(errors.map((e) => e.seq).sort((a, b) => a! - b!)).toEqual(failed.sort((a, b) => a - b));
+    expect(m.errorRecords).toBe(errors.reduce((n, e) => n + e.recordCount, 0));
+    expect(m.errorsInjected).toBe(failed.length);
+    expect(m.latencyVsNone).toEqual({
+      deltaPct: expect.any(Number),
+      low: expect.any(Number),
+      high: expect.any(Number),
+      withinNoise: expect.any(Boolean),
+    });
     expect(m.bytesPerRequest).toBeGreaterThan(0);
     expect(m.crossServiceLinked).toBe(1);
     expect(m.attributesKept['bakeoff.run_id']).not.toBeNull();
@@ -83,6 +107,7 @@ describe('bakeoff compare, end to end', () => {
       'timeToVisibleMsP50',
       'latencyMsP50',
       'latencyMsP99',
+      'latencyVsNone',
       'propagationHeaders',
     ]) {
       expect(json.vendors.honeycomb, key).toHaveProperty(key);
