@@ -1,9 +1,15 @@
 /**
  * The two Express apps: `activities` (the public API) and `users` (profiles). Both are assembled the same way:
- * vendor request handlers first, correlation and logging, routes, then vendor error handlers, error capture
- * and the JSON error answer.
+ * the drain counter and vendor request handlers first, correlation and logging, the API routes, health and
+ * admin, then vendor error handlers, error capture and the JSON error answer.
  */
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type IRouter,
+  type RequestHandler,
+  type Router,
+} from 'express';
 import { activitiesRouter } from './activities/routes';
 import type { UsersClient } from './activities/users-client';
 import { adminRouter, type ChaosUpdate } from './admin/routes';
@@ -23,6 +29,8 @@ export interface CommonDeps {
   telemetry: Telemetry;
   logger: Logger;
   chaos: ChaosEngine;
+  /** `CHAOS_DIR`: the operator's scenarios, which the admin API may switch to by name. */
+  chaosDir?: string;
   adminToken: string | undefined;
   /** Mounted before everything else (the graceful-shutdown request counter). */
   first?: RequestHandler[];
@@ -68,42 +76,91 @@ function captureErrors(telemetry: Telemetry, logger: Logger): ErrorRequestHandle
 
 interface Assembly {
   service: 'activities' | 'users';
-  routers: Router[];
+  /** Registers the service's API routes on the app. */
+  routes: (app: IRouter) => void;
   healthDependencies?: Record<string, () => Promise<boolean>>;
   onChaosChange?: (update: ChaosUpdate) => Promise<Record<string, unknown>>;
 }
 
-function assemble(
+/** What a layer is, named so the layer bench (`scripts/bench-layers.js`) can add them one at a time. */
+export type LayerName =
+  | 'first'
+  | 'vendor request handlers'
+  | 'request context'
+  | 'JSON body'
+  | 'routes'
+  | 'health'
+  | 'admin'
+  | 'not found'
+  | 'vendor error handlers'
+  | 'error answer';
+
+/** One step of an app's stack: middleware mounted with `app.use`, or routes registered on the app itself. */
+export interface AppLayer {
+  name: LayerName;
+  handlers: Array<RequestHandler | ErrorRequestHandler | Router>;
+  routes?: (app: IRouter) => void;
+}
+
+const present = <T>(handler: T | undefined): T[] => (handler === undefined ? [] : [handler]);
+
+/** The stack, in the order a request meets it. */
+function layersOf(
   deps: CommonDeps,
-  { service, routers, healthDependencies, onChaosChange }: Assembly,
-): Express {
+  { service, routes, healthDependencies, onChaosChange }: Assembly,
+): AppLayer[] {
   const { telemetry, logger } = deps;
+  return [
+    { name: 'first', handlers: deps.first ?? [] },
+    { name: 'vendor request handlers', handlers: telemetry.requestHandlers() },
+    { name: 'request context', handlers: present(requestContext(telemetry, logger)) },
+    { name: 'JSON body', handlers: [jsonBody] },
+    // The API first, on the app itself: its requests are the hot path, and entering a router (even one that
+    // doesn't match) costs more than matching a route. Health and admin paths never collide with the API's.
+    { name: 'routes', handlers: [], routes },
+    { name: 'health', handlers: [healthRouter(service, deps.store, healthDependencies)] },
+    {
+      name: 'admin',
+      handlers: [
+        adminRouter({
+          adminToken: deps.adminToken,
+          chaos: deps.chaos,
+          chaosDir: deps.chaosDir,
+          onChange: onChaosChange,
+        }),
+      ],
+    },
+    { name: 'not found', handlers: [notFound] },
+    { name: 'vendor error handlers', handlers: telemetry.errorHandlers() },
+    { name: 'error answer', handlers: [captureErrors(telemetry, logger), jsonErrorHandler] },
+  ];
+}
+
+/** An Express app with these layers, in order. */
+export function appOf(layers: readonly AppLayer[]): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  for (const handler of deps.first ?? []) app.use(handler);
-  for (const handler of telemetry.requestHandlers()) app.use(handler);
-  app.use(requestContext(telemetry, logger));
-  app.use(jsonBody);
-  app.use(healthRouter(service, deps.store, healthDependencies));
-  app.use(adminRouter({ adminToken: deps.adminToken, chaos: deps.chaos, onChange: onChaosChange }));
-  for (const router of routers) app.use(router);
-  app.use(notFound);
-  for (const handler of telemetry.errorHandlers()) app.use(handler);
-  app.use(captureErrors(telemetry, logger));
-  app.use(jsonErrorHandler);
+  for (const layer of layers) {
+    for (const handler of layer.handlers) app.use(handler);
+    layer.routes?.(app);
+  }
   return app;
 }
 
-export function createActivitiesApp(deps: ActivitiesAppDeps): Express {
-  return assemble(deps, {
+export function activitiesLayers(deps: ActivitiesAppDeps): AppLayer[] {
+  return layersOf(deps, {
     service: 'activities',
-    routers: [activitiesRouter(deps)],
+    routes: (app) => activitiesRouter(deps, app),
     healthDependencies: { users: () => deps.users.reachable() },
     onChaosChange: deps.propagateChaos,
   });
 }
 
+export function createActivitiesApp(deps: ActivitiesAppDeps): Express {
+  return appOf(activitiesLayers(deps));
+}
+
 export function createUsersApp(deps: UsersAppDeps): Express {
-  return assemble(deps, { service: 'users', routers: [usersRouter(deps)] });
+  return appOf(layersOf(deps, { service: 'users', routes: (app) => usersRouter(deps, app) }));
 }

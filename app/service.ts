@@ -3,14 +3,16 @@
  * so every vendor SDK has patched `http`, `express` and `pg` before they are required here.
  */
 import type { AddressInfo } from 'node:net';
+import { withDeadline } from '../adapters/deadline';
 import type { Adapter } from '../adapters/types';
 import type { Config } from '../config/env';
 import { UsersClient } from './activities/users-client';
 import type { ChaosUpdate } from './admin/routes';
 import { ChaosEngine } from './chaos/engine';
 import { loadScenario } from './chaos/scenario';
-import { Drain } from './lifecycle';
+import { Drain, ShutdownDeadline } from './lifecycle';
 import { createActivitiesApp, createUsersApp } from './server';
+import { resolveServiceToken } from './service-token';
 import { createStore } from './store';
 import type { QueryObserver } from './store/types';
 import { Telemetry } from './telemetry/facade';
@@ -22,7 +24,10 @@ export interface RunningService {
   role: Role;
   url: string;
   port: number;
-  /** Graceful: stop accepting, drain, flush every adapter, close the store. Never throws. */
+  /**
+   * Graceful: stop accepting, drain, flush every adapter, close the store, all within `SHUTDOWN_TIMEOUT_MS`
+   * together. Never throws.
+   */
   close(): Promise<void>;
 }
 
@@ -31,8 +36,12 @@ export interface ServiceOptions {
   quiet?: boolean;
 }
 
-/** A span per statement, named and attributed the way OpenTelemetry's database conventions name them. */
-function querySpans(telemetry: Telemetry): QueryObserver {
+/**
+ * A span per statement, named and attributed the way OpenTelemetry's database conventions name them; none at
+ * all when no adapter traces, so the store runs unwrapped (as fast as without a facade).
+ */
+export function querySpans(telemetry: Telemetry): QueryObserver | undefined {
+  if (!telemetry.tracing) return undefined;
   return (statement, system, run) =>
     telemetry.span(
       'db.query',
@@ -66,7 +75,8 @@ export async function startService(
 ): Promise<RunningService> {
   const telemetry = new Telemetry(adapters);
   const logger = createLogger({ service: role, level: config.logLevel, telemetry, silent: options.quiet });
-  const chaos = new ChaosEngine(loadScenario(config.chaos), config.chaosSeed);
+  const chaos = new ChaosEngine(loadScenario(config.chaos, config.chaosDir), config.chaosSeed);
+  const serviceToken = resolveServiceToken(config).value;
   const store = await createStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -79,6 +89,7 @@ export async function startService(
     telemetry,
     logger,
     chaos,
+    chaosDir: config.chaosDir,
     adminToken: config.adminToken,
     first: [drain.middleware],
   };
@@ -86,10 +97,10 @@ export async function startService(
     role === 'activities'
       ? createActivitiesApp({
           ...common,
-          users: new UsersClient({ baseUrl: config.usersUrl, serviceToken: config.serviceToken }, telemetry),
+          users: new UsersClient({ baseUrl: config.usersUrl, serviceToken }, telemetry),
           propagateChaos: config.adminToken ? chaosPropagator(config) : undefined,
         })
-      : createUsersApp({ ...common, serviceToken: config.serviceToken });
+      : createUsersApp({ ...common, serviceToken });
 
   const port = role === 'activities' ? config.port : config.usersPort;
   const server = app.listen(port, config.host);
@@ -103,9 +114,10 @@ export async function startService(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await drain.stop(server, config.shutdownTimeoutMs);
-      await telemetry.shutdown(config.shutdownTimeoutMs);
-      await store.close().catch(() => undefined);
+      const deadline = new ShutdownDeadline(config.shutdownTimeoutMs);
+      await drain.stop(server, deadline.drainMs);
+      await telemetry.shutdown(deadline.remainingMs());
+      await withDeadline(store.close(), deadline.remainingMs());
     })();
     return closing;
   };

@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 /**
  * `bakeoff <command>`: the one entry point. Commands are loaded lazily so that `serve` can start the vendor
- * SDKs before anything else requires `http` or `express`.
+ * SDKs before anything else requires `http` or `express`, and so that the Node version guard runs before
+ * any dependency that could fail on an older Node is loaded.
  */
+import { refuseUnsupportedNode } from './node-version';
+import { ADAPTER_NAMES } from '../adapters/types';
 import { BakeoffError } from '../config/errors';
+import { packageInfo } from './package-info';
+
+refuseUnsupportedNode();
+
+const VENDORS = ADAPTER_NAMES.filter((name) => name !== 'none');
 
 type Command = { summary: string; run: (argv: string[]) => Promise<void> };
 
@@ -35,13 +43,28 @@ const COMMANDS: Record<string, Command> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `Usage: bakeoff <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`bakeoff <command> --help\` for a command's options.\n`;
+  return [
+    'Usage: bakeoff <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    `Vendors: ${VENDORS.join(', ')}; \`none\` is the no-telemetry baseline.`,
+    'Choose with OBSERVABILITY=a,b,… (serve) or --vendors a,b,… (compare); `serve --demo` runs them all.',
+    '',
+    "Run `bakeoff <command> --help` for a command's options, `bakeoff --version` for the version.",
+    '',
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
+    return;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${packageInfo().version}\n`);
     return;
   }
   const command = COMMANDS[name];

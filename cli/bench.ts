@@ -17,7 +17,7 @@ const HELP = `Usage: bakeoff bench [options]
 Measures each vendor adapter's overhead: for every round, each arm runs on a fresh pair of service processes
 (chaos off) under the same autocannon route mix (a light search + the home feed), with vendor data sent to a
 drop-and-ack sandbox in its own process. Arms: bare (Express without our facade), none, and every vendor
-adapter in this build (missing ones are skipped with a reason).
+adapter (one per vendor manifest in vendors/).
 
 Options:
   --quick               1 short round per arm (${QUICK_SETTINGS.durationS} s measured), for a smoke check
@@ -31,7 +31,10 @@ Options:
   --no-chart            with --out, skip the PNG (no Chromium needed)
   -h, --help            show this help
 
-Output: a table on stdout; arms whose runs saw errors or non-2xx answers are marked invalid.
+Output: a table on stdout; arms whose runs saw errors or non-2xx answers are marked invalid. The last line is
+the noise verdict: whether bare's and none's light req/s held steady across rounds (coefficient of variation
+≤ 3 %) on a machine not already busy, i.e. whether the none/bare figure means anything (also in bench.json).
+For what each of our own layers costs, in CPU µs per request: node scripts/bench-layers.js
 `;
 
 const OPTIONS = {

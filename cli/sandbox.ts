@@ -14,6 +14,8 @@ Runs the local vendor sandbox: it speaks each vendor's real ingest protocol and 
 
 Options:
   --host HOST           interface to bind (default 127.0.0.1; 0.0.0.0 to reach it from elsewhere)
+  --allow-host NAME     also answer requests addressed to NAME (repeatable or comma-separated), e.g. a
+                        compose service name; loopback names and IP addresses are always answered
   --port N              UI, JSON API, Sentry/Rollbar/CloudWatch/OTLP ingest (default ${DEFAULT_PORTS.port})
   --otlp-port N         OTLP/HTTP ingest (default ${DEFAULT_PORTS.otlpPort})
   --datadog-port N      Datadog trace agent API (default ${DEFAULT_PORTS.datadogPort})
@@ -24,6 +26,10 @@ Options:
   --max-errors N        error events kept (default ${DEFAULT_CAPS.maxErrors})
   --max-logs N          log lines kept (default ${DEFAULT_CAPS.maxLogs})
   --max-payloads N      payload accounting records kept (default ${DEFAULT_CAPS.maxPayloads})
+  --max-bytes N         byte budget for spans, errors and logs together (default ${DEFAULT_CAPS.maxBytes});
+                        oldest evicted first
+  --max-value-bytes N   longest string value kept (default ${DEFAULT_CAPS.maxValueBytes}); longer ones are
+                        truncated with a marker giving their original size
   -h, --help            show this help
 `;
 
@@ -58,7 +64,7 @@ export interface SandboxCommandIo {
 /** Parses argv, starts the sandbox, prints where everything listens, and closes cleanly on a signal. */
 export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {}): Promise<void> {
   const out = io.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -66,6 +72,7 @@ export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {
       allowPositionals: false,
       options: {
         host: { type: 'string' },
+        'allow-host': { type: 'string', multiple: true },
         port: { type: 'string' },
         'otlp-port': { type: 'string' },
         'datadog-port': { type: 'string' },
@@ -75,6 +82,8 @@ export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {
         'max-errors': { type: 'string' },
         'max-logs': { type: 'string' },
         'max-payloads': { type: 'string' },
+        'max-bytes': { type: 'string' },
+        'max-value-bytes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -97,6 +106,14 @@ export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {
   if (maxErrors !== undefined) caps.maxErrors = maxErrors;
   if (maxLogs !== undefined) caps.maxLogs = maxLogs;
   if (maxPayloads !== undefined) caps.maxPayloads = maxPayloads;
+  const maxBytes = intOption('max-bytes', str('max-bytes'), 1024 * 1024, 2 ** 40);
+  const maxValueBytes = intOption('max-value-bytes', str('max-value-bytes'), 256, 2 ** 30);
+  if (maxBytes !== undefined) caps.maxBytes = maxBytes;
+  if (maxValueBytes !== undefined) caps.maxValueBytes = maxValueBytes;
+  const allowedHosts = ((values['allow-host'] as string[] | undefined) ?? [])
+    .flatMap((v) => v.split(','))
+    .map((h) => h.trim())
+    .filter(Boolean);
 
   const sandbox: Sandbox = await startSandbox({
     host: str('host'),
@@ -106,6 +123,7 @@ export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {
     xrayPort: port('xray-port'),
     dataDir: str('data'),
     caps,
+    allowedHosts,
   });
 
   out(`bakeoff sandbox`);

@@ -7,9 +7,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { assertCompatible, createAdapters } from '../adapters';
+import { createAdapters } from '../adapters';
+import { checkSdkVersions } from '../adapters/sdk-version';
+import { loadScenario } from '../app/chaos/scenario';
+import { generateServiceToken, resolveServiceToken } from '../app/service-token';
 import { type Config, loadConfig, parseAdapterList } from '../config/env';
 import { BakeoffError } from '../config/errors';
+import { VENDOR_NAMES } from '../vendors';
+import { isVendorRoutingVar, scrubVendorEnv } from '../vendors/credential-scrub';
+import { processGroups } from '../vendors/process-groups';
+import type { Sandbox } from '../sandbox/server';
+import { startStatusLine } from './demo-status';
+import { deliverStopReport, isStopReport, type StopReport, stopSummary, trackFlushes } from './stop-report';
 import { waitForHealthy } from './wait';
 
 const HELP = `Usage: bakeoff serve [options]
@@ -30,6 +39,9 @@ Options:
   --demo                      the offline demo: sandbox + every vendor + traffic, chaos \`incident\` unless
                               --chaos/CHAOS says otherwise. dd-trace can't share a process with
                               OpenTelemetry, so datadog runs in a second pair on ports +10
+  --verbose                   with --demo or --with-load, also print every request's JSON log line (by
+                              default those print one status line every 5 s; the request log is always in
+                              the sandbox's CloudWatch view)
   --quiet                     no per-request JSON log lines on stdout
   -h, --help                  show this help
 `;
@@ -62,6 +74,7 @@ export async function runServeCommand(argv: string[]): Promise<void> {
       'with-sandbox': { type: 'boolean', default: false },
       'with-load': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
       demo: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -86,39 +99,70 @@ export async function runServeCommand(argv: string[]): Promise<void> {
     withSandbox: values['with-sandbox'],
     withLoad: values['with-load'],
     quiet: values.quiet,
+    verbose: values.verbose,
     demo: values.demo,
   });
 }
 
+/**
+ * The configuration, with everything a service would only reject once started (the chaos scenario) checked
+ * too, so a bad setting exits non-zero here, before any process serves.
+ */
+function validatedConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
+  const config = loadConfig(env);
+  loadScenario(config.chaos, config.chaosDir);
+  return config;
+}
+
 /** One service in this process: adapters start before the app (and so express) is loaded. */
 async function runRole(role: Role, env: NodeJS.ProcessEnv, quiet: boolean): Promise<void> {
-  const config = loadConfig(env);
+  const config = validatedConfig(env);
+  for (const warning of checkSdkVersions(config.adapters)) process.stderr.write(`[${role}] ${warning}\n`);
   const adapters = await createAdapters(config.adapters, {
     serviceName: role,
     sandboxUrl: config.sandboxUrl,
     env,
   });
+  const flushed = trackFlushes(adapters);
   for (const adapter of adapters) {
     await adapter.start();
     const { kind, endpoint } = adapter.destination;
     process.stderr.write(`[${role}] adapter ${adapter.name} → ${kind}: ${endpoint}\n`);
   }
+  const token = resolveServiceToken(config);
+  if (token.origin !== 'SERVICE_TOKEN')
+    process.stderr.write(`[${role}] service token: ${token.origin} (set SERVICE_TOKEN to fix one)\n`);
   const { startService } = await import('../app/service');
-  const service = await startService(role, config, adapters, { quiet });
-  process.stderr.write(`[${role}] listening on ${service.url}\n`);
-  const stop = async (signal: string) => {
-    process.stderr.write(`[${role}] ${signal}: draining, flushing telemetry\n`);
+  const service = await startService(role, { ...config, serviceToken: token.value }, adapters, { quiet });
+  let stopping = false;
+  const stop = async () => {
+    // Ctrl-C reaches every process in the terminal's group, and `bakeoff serve` then sends SIGTERM as well:
+    // one stop, whatever arrives after.
+    if (stopping) return;
+    stopping = true;
     await service.close();
+    await deliverStopReport({
+      kind: 'bakeoff-stopped',
+      role,
+      port: service.port,
+      flushed: adapters.filter((a) => flushed.has(a.name)).map((a) => a.name),
+      notFlushed: adapters.filter((a) => !flushed.has(a.name)).map((a) => a.name),
+    });
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  // Started by `bakeoff serve`, which went away without stopping us (killed): stop rather than linger.
+  process.on('disconnect', () => void stop());
+  // Announced only now that a signal is handled: whoever waits for this line may stop us at once.
+  process.stderr.write(`[${role}] listening on ${service.url}\n`);
 }
 
 interface BothOptions {
   withSandbox: boolean;
   withLoad: boolean;
   quiet: boolean;
+  verbose: boolean;
   demo: boolean;
 }
 
@@ -131,10 +175,10 @@ interface ProcessGroup {
 }
 
 /**
- * The demo's vendors: the largest set whose SDKs share one process, and a second pair of processes for
- * dd-trace, which breaks OpenTelemetry-based traces when they share one (see adapters/index.ts CONFLICTS).
+ * The demo's vendors, grouped by the manifests' conflicts: the largest set whose SDKs share one process, and
+ * another pair of processes for each vendor that can't join it (dd-trace breaks OpenTelemetry-based traces).
  */
-export const DEMO_GROUPS = ['honeycomb,xray,sentry,rollbar,cloudwatch', 'datadog'] as const;
+export const DEMO_GROUPS: readonly string[] = processGroups(VENDOR_NAMES).map((group) => group.join(','));
 
 function groupsFor(config: Config, demo: boolean): ProcessGroup[] {
   if (!demo) {
@@ -158,34 +202,71 @@ function groupsFor(config: Config, demo: boolean): ProcessGroup[] {
 
 /** Both services as child processes, so every trace crosses a real process boundary. */
 async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<void> {
-  // The demo injects the `incident` scenario unless told otherwise, so error trackers have something to show.
-  if (options.demo && env.CHAOS === undefined) env.CHAOS = 'incident';
-  const config = loadConfig(env); // validate once here, so a bad flag fails before anything starts
+  if (options.demo) {
+    // The demo is offline: credentials in the caller's shell must not send its traffic to a real account.
+    const scrubbed = Object.keys(env).filter(isVendorRoutingVar);
+    if (scrubbed.length > 0) {
+      process.stderr.write(
+        `bakeoff: demo: ignoring ${scrubbed.join(', ')} (the demo sends only to the sandbox)\n`,
+      );
+      env = scrubVendorEnv(env);
+    }
+    // The demo injects the `incident` scenario unless told otherwise, so error trackers have something to show.
+    if (env.CHAOS === undefined) env.CHAOS = 'incident';
+  }
+  const config = validatedConfig(env);
+  // One token per start, handed to both roles of every pair below: never a well-known default.
+  if (!env.SERVICE_TOKEN) {
+    env.SERVICE_TOKEN = generateServiceToken();
+    process.stderr.write('bakeoff: service token: generated for this run (set SERVICE_TOKEN to fix one)\n');
+  }
   const groups = groupsFor(config, options.demo);
-  for (const group of groups) assertCompatible(parseAdapterList(group.observability));
-  const stoppers: Array<() => Promise<void>> = [];
-  const children: ChildProcess[] = [];
-  const stopAll = async () => {
-    await Promise.all(children.map(stopChild));
-    for (const stop of stoppers.reverse()) await stop();
-  };
+  // Build (not start: no SDK is loaded) every service's adapters, so a conflict or a bad vendor setting fails
+  // here as well, before anything serves.
+  for (const group of groups) {
+    const names = parseAdapterList(group.observability);
+    for (const serviceName of ROLES)
+      await createAdapters(names, { serviceName, sandboxUrl: config.sandboxUrl, env });
+  }
+  const withTraffic = options.withLoad || options.demo;
+  // With traffic running, a JSON line per request would scroll everything else away: a status line instead.
+  const quiet = options.quiet || (withTraffic && !options.verbose);
+
+  let sandbox: Sandbox | undefined;
+  const children: Supervised[] = [];
+  const reports: StopReport[] = [];
+  const traffic: Array<{ stop(): Promise<void> }> = [];
+  let status: { stop(): void } | undefined;
   let stopping = false;
-  const onSignal = async () => {
+  /** Traffic first, then the services (which flush into the sandbox), then the sandbox; one closing line. */
+  const stopAll = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    await stopAll();
-    process.exit(0);
+    status?.stop();
+    // allSettled: one step failing (a traffic run cut off mid-request) must not skip the others, nor turn a
+    // clean stop into an unhandled rejection and exit code 1.
+    await Promise.allSettled(traffic.map((t) => t.stop()));
+    await Promise.allSettled(children.map(stopChild));
+    await sandbox?.close().catch(() => undefined);
+    const silent = children.filter((c) => !reports.some((r) => r.port === c.port)).map((c) => c.label);
+    const others = { before: traffic.length > 0 ? ['demo traffic'] : [], after: sandbox ? ['sandbox'] : [] };
+    process.stderr.write(`${stopSummary(reports, others, silent)}\n`);
+    process.exit(exitCode);
   };
-  process.on('SIGTERM', () => void onSignal());
-  process.on('SIGINT', () => void onSignal());
+  const onSignal = (signal: string) => {
+    if (!stopping)
+      process.stderr.write(`bakeoff: ${signal}: stopping, draining requests and flushing vendors…\n`);
+    void stopAll(0);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 
   if (options.withSandbox || options.demo) {
     const { startSandbox } = await import('../sandbox/server');
-    const sandbox = await startSandbox({ host: '127.0.0.1' });
-    stoppers.push(() => sandbox.close());
+    sandbox = await startSandbox({ host: '127.0.0.1' });
     process.stderr.write(`[sandbox] UI and API on ${sandbox.url}\n`);
   }
-  const extra = options.quiet ? ['--quiet'] : [];
+  const extra = quiet ? ['--quiet'] : [];
   for (const group of groups) {
     const groupEnv = {
       ...env,
@@ -196,33 +277,52 @@ async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<vo
       DATA_DIR: group.dataDir,
     };
     for (const role of ['users', 'activities'] as const) {
+      if (stopping) return; // a signal, or a service that failed, while the others were starting
+      const port = role === 'users' ? group.usersPort : group.port;
+      // The IPC channel carries the child's stop report (what it flushed) back for the closing line.
       const child = spawn(process.execPath, [process.argv[1], 'serve', '--role', role, ...extra], {
         env: groupEnv,
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
-      children.push(child);
+      const label = `${role} :${port}`;
+      children.push(supervise(child, label, port));
+      child.on('message', (message) => {
+        if (isStopReport(message)) reports.push(message);
+      });
       child.once('exit', (code, signal) => {
-        if (!stopping) {
-          process.stderr.write(`[${role}] exited (${signal ?? code}); stopping\n`);
-          void onSignal();
-        }
+        if (stopping) return;
+        // A service that stopped cleanly on its own (someone signalled it) is no failure; anything else is.
+        const failed = code !== 0;
+        if (failed) process.stderr.write(`[${label}] exited (${signal ?? code}); stopping\n`);
+        void stopAll(failed ? 1 : 0);
       });
-      const port = role === 'users' ? group.usersPort : group.port;
       await waitForHealthy(`http://127.0.0.1:${port}/api/health-check`, 30_000);
     }
     process.stderr.write(
       `bakeoff: activities API (${group.observability}) on http://127.0.0.1:${group.port}/api/activities/home\n`,
     );
   }
-  if (options.withLoad || options.demo) {
+  if (stopping) return;
+  if (withTraffic) {
     const { startDemoTraffic } = await import('../harness/demo-traffic');
     const { defaultRunId } = await import('../harness/load/runner');
+    const store = sandbox?.store;
+    const line = startStatusLine({
+      vendors: groups.flatMap((g) => parseAdapterList(g.observability)).filter((name) => name !== 'none'),
+      deliveries: store && (() => store.vendors()),
+    });
+    status = line; // stopped first on the way out
     // One run id and the same seeded plan for every pair, so the side-by-side view lines them up by seq.
     const runId = defaultRunId('demo');
-    for (const group of groups) {
-      const traffic = startDemoTraffic(`http://127.0.0.1:${group.port}`, { runId });
-      stoppers.unshift(() => traffic.stop());
-    }
+    groups.forEach((group, i) => {
+      traffic.push(
+        startDemoTraffic(`http://127.0.0.1:${group.port}`, {
+          runId,
+          reportEverySeconds: 1,
+          onProgress: line.record(i),
+        }),
+      );
+    });
   }
   if (options.demo) {
     process.stderr.write(
@@ -231,10 +331,20 @@ async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<vo
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+interface Supervised {
+  child: ChildProcess;
+  label: string;
+  port: number;
+  /** 'close' comes after the IPC channel is drained, so the child's stop report has arrived by then. */
+  closed: Promise<void>;
+}
+
+function supervise(child: ChildProcess, label: string, port: number): Supervised {
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return { child, label, port, closed };
+}
+
+function stopChild({ child, closed }: Supervised): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  return closed;
 }

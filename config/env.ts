@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { ADAPTER_NAMES, type AdapterName } from '../adapters/types';
+import { ADAPTER_NAMES, type AdapterName, VENDOR_ENV_VARS } from '../vendors';
 import { BakeoffError } from './errors';
 
 /** Variables that configure bakeoff itself (vendor SDK variables are read by each adapter). */
@@ -18,6 +18,7 @@ export const CORE_ENV_VARS = [
   'DATA_DIR',
   'CHAOS',
   'CHAOS_SEED',
+  'CHAOS_DIR',
   'ADMIN_TOKEN',
   'BAKEOFF_SANDBOX',
   'SERVICE_TOKEN',
@@ -25,35 +26,8 @@ export const CORE_ENV_VARS = [
   'LOG_LEVEL',
 ] as const;
 
-/** Vendor credentials and settings the adapters read; unset → the adapter sends to the sandbox. */
-export const VENDOR_ENV_VARS = [
-  'HONEYCOMB_API_KEY',
-  'HONEYCOMB_API_ENDPOINT',
-  'SENTRY_DSN',
-  'SENTRY_TRACE_LIFECYCLE',
-  'SENTRY_ENVIRONMENT',
-  'ROLLBAR_ACCESS_TOKEN',
-  'ROLLBAR_ENVIRONMENT',
-  'DD_API_KEY',
-  'DD_AGENT_HOST',
-  'DD_TRACE_AGENT_PORT',
-  'DD_TRACE_AGENT_URL',
-  'DD_ENV',
-  'DD_VERSION',
-  'DD_INSTRUMENTATION_TELEMETRY_ENABLED',
-  'DD_REMOTE_CONFIGURATION_ENABLED',
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-  'AWS_PROFILE',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_XRAY_DAEMON_ADDRESS',
-  'XRAY_SAMPLING',
-  'CLOUDWATCH_LOG_GROUP',
-  'CLOUDWATCH_LOG_STREAM',
-  'CLOUDWATCH_RETENTION_DAYS',
-] as const;
+/** Vendor credentials and settings the adapters read (from the manifests); unset → the adapter sends to the sandbox. */
+export { VENDOR_ENV_VARS } from '../vendors';
 
 export const ENV_VARS: readonly string[] = [...CORE_ENV_VARS, ...VENDOR_ENV_VARS];
 
@@ -69,10 +43,13 @@ const schema = z.object({
   DATA_DIR: z.string().default('./data'),
   CHAOS: z.string().default('off'),
   CHAOS_SEED: z.coerce.number().int().default(1),
+  CHAOS_DIR: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(1).optional(),
   BAKEOFF_SANDBOX: z.url().default('http://127.0.0.1:4400'),
-  SERVICE_TOKEN: z.string().min(1).default('bakeoff-internal'),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  // No default: a well-known token would let anyone who reaches the users service call it (app/service-token.ts).
+  SERVICE_TOKEN: z.string().min(1).optional(),
+  // Below Docker's default 10 s stop timeout, so `docker stop` never kills a service that is still flushing.
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -86,11 +63,24 @@ export interface Config {
   dataDir: string;
   chaos: string;
   chaosSeed: number;
+  /**
+   * The operator's own scenarios directory: its `<name>.yaml` files are chosen by name, like the shipped ones,
+   * at start and through the admin API. Unset → shipped scenarios only (plus a path in `CHAOS` at start).
+   */
+  chaosDir: string | undefined;
   /** Unset → the admin API answers 404: it is disabled, not open. */
   adminToken: string | undefined;
   sandboxUrl: string;
-  /** Shared secret the activities service presents to the users service (the auth-failure fault forges it). */
-  serviceToken: string;
+  /**
+   * Shared secret the activities service presents to the users service (the auth-failure fault forges it).
+   * Unset → generated: by `bakeoff serve` for both roles, or shared through the data directory
+   * (app/service-token.ts).
+   */
+  serviceToken: string | undefined;
+  /**
+   * The whole shutdown's budget: draining requests (at most half of it), flushing vendors and closing the store
+   * share it. A supervisor's stop grace period must exceed it (docker-compose.yml `stop_grace_period`).
+   */
   shutdownTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -133,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir: path.resolve(e.DATA_DIR),
     chaos: e.CHAOS,
     chaosSeed: e.CHAOS_SEED,
+    chaosDir: e.CHAOS_DIR ? path.resolve(e.CHAOS_DIR) : undefined,
     adminToken: e.ADMIN_TOKEN,
     sandboxUrl: e.BAKEOFF_SANDBOX.replace(/\/+$/, ''),
     serviceToken: e.SERVICE_TOKEN,

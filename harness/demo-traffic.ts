@@ -16,6 +16,8 @@ export interface DemoTrafficOptions {
   log?: (line: string) => void;
   /** Run id for `x-bakeoff-run`; share one across targets so the sandbox lines their requests up. */
   runId?: string;
+  /** Called every `reportEverySeconds` with the running totals, instead of the summary line. */
+  onProgress?: (progress: LoadProgress) => void;
 }
 
 export function startDemoTraffic(
@@ -46,7 +48,7 @@ export function startDemoTraffic(
     runId,
     timeoutMs: 5000,
     signal: stopper.signal,
-    onProgress: report,
+    onProgress: options.onProgress ?? report,
     progressIntervalMs: (options.reportEverySeconds ?? 10) * 1000,
   }).catch((error: unknown) => {
     // Only bad options can reject; the demo goes on without traffic rather than taking the services down.

@@ -2,7 +2,7 @@
  * The activities API, as the bootcamp apps shape it: home feed, user feed, create, reply, search. Every feed
  * fetches its authors' profiles from the users service, so every trace crosses a process boundary.
  */
-import { Router } from 'express';
+import { type IRouter, Router } from 'express';
 import { z } from 'zod';
 import { HttpError } from '../http/errors';
 import { type RouteDeps, route } from '../http/route';
@@ -35,9 +35,12 @@ function present(activity: Activity, profiles: Map<string, UserProfile>) {
   };
 }
 
-export function activitiesRouter(deps: ActivitiesDeps): Router {
+/**
+ * Registers the API on `router` (default: a new Router) and returns it. The app passes itself: a nested router
+ * costs every request more to enter than the route itself costs to match.
+ */
+export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router()): IRouter {
   const { store, users, telemetry, chaos } = deps;
-  const router = Router();
 
   /** Profiles for these activities' authors; the chaos engine may forge the service token for this call. */
   const authorsOf = (

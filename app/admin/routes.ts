@@ -5,7 +5,8 @@
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { ChaosEngine } from '../chaos/engine';
-import { listScenarios, loadScenario, parseScenario } from '../chaos/scenario';
+import { BakeoffError } from '../../config/errors';
+import { listScenarios, loadNamedScenario, parseScenario } from '../chaos/scenario';
 import { HttpError } from '../http/errors';
 import { tokenChecker } from '../http/secrets';
 import { validate } from '../http/validation';
@@ -13,7 +14,7 @@ import { ADMIN_PAGE } from './page';
 
 const chaosUpdate = z
   .object({
-    /** A shipped scenario's name, or a whole scenario object. */
+    /** A scenario's name (shipped, or in CHAOS_DIR; never a path), or a whole scenario object. */
     scenario: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
     seed: z.number().int().optional(),
     /** Shortcut for the downstream auth failure toggle, 0–1. */
@@ -26,6 +27,8 @@ export type ChaosUpdate = z.infer<typeof chaosUpdate>;
 export interface AdminDeps {
   adminToken: string | undefined;
   chaos: ChaosEngine;
+  /** The operator's scenarios directory (`CHAOS_DIR`), whose scenarios may be chosen by name too. */
+  chaosDir?: string;
   /** Called after a change is applied here, so the activities service can pass it on to the users service. */
   onChange?: (update: ChaosUpdate) => Promise<Record<string, unknown>>;
 }
@@ -42,15 +45,15 @@ function requireAdmin(token: string | undefined): RequestHandler {
   };
 }
 
-function describe(chaos: ChaosEngine) {
+function describe(chaos: ChaosEngine, chaosDir: string | undefined) {
   const { scenario, seed } = chaos.current();
-  return { scenario, seed, available: listScenarios() };
+  return { scenario, seed, available: listScenarios(chaosDir) };
 }
 
-export function applyChaosUpdate(chaos: ChaosEngine, update: ChaosUpdate): void {
+export function applyChaosUpdate(chaos: ChaosEngine, update: ChaosUpdate, chaosDir?: string): void {
   const current = chaos.current();
   let scenario = current.scenario;
-  if (typeof update.scenario === 'string') scenario = loadScenario(update.scenario);
+  if (typeof update.scenario === 'string') scenario = loadNamedScenario(update.scenario, chaosDir);
   else if (update.scenario) scenario = parseScenario(update.scenario, 'from PUT /admin/chaos');
   if (update.usersAuthFailureRate !== undefined) {
     scenario = {
@@ -69,17 +72,19 @@ export function adminRouter(deps: AdminDeps): Router {
   });
   router.use('/admin/chaos', requireAdmin(deps.adminToken));
   router.get('/admin/chaos', (_req, res) => {
-    res.json(describe(deps.chaos));
+    res.json(describe(deps.chaos, deps.chaosDir));
   });
   router.put('/admin/chaos', async (req, res) => {
     const update = validate(chaosUpdate, req.body, 'chaos update');
     try {
-      applyChaosUpdate(deps.chaos, update);
+      applyChaosUpdate(deps.chaos, update, deps.chaosDir);
     } catch (error) {
-      throw new HttpError(400, (error as Error).message);
+      // Scenario errors are written to be shown (they never quote a file); anything else is a 500.
+      if (error instanceof BakeoffError) throw new HttpError(400, error.message);
+      throw error;
     }
     const propagated = deps.onChange ? await deps.onChange(update) : {};
-    res.json({ ...describe(deps.chaos), propagated });
+    res.json({ ...describe(deps.chaos, deps.chaosDir), propagated });
   });
   return router;
 }

@@ -19,13 +19,19 @@ export interface ChaosState {
   seed: number;
 }
 
+/** What `decide` returns for a route no rule names: shared, so chaos off allocates nothing per request. */
+const NO_DECISIONS: readonly ChaosDecision[] = Object.freeze([]);
+
 export class ChaosEngine {
   private state: ChaosState;
+  /** The scenario's rules by route, built when the scenario changes, so a request's lookup is one `get`. */
+  private rulesByRoute: Map<string, ChaosRule[]>;
   /** Requests without `x-bakeoff-seq` still get a reproducible sequence: their arrival order per route. */
   private readonly counters = new Map<string, number>();
 
   constructor(scenario: Scenario, seed: number) {
     this.state = { scenario, seed };
+    this.rulesByRoute = indexRules(scenario);
   }
 
   current(): Readonly<ChaosState> {
@@ -34,6 +40,7 @@ export class ChaosEngine {
 
   set(next: Partial<ChaosState>): void {
     this.state = { ...this.state, ...next };
+    this.rulesByRoute = indexRules(this.state.scenario);
     this.counters.clear();
   }
 
@@ -45,9 +52,11 @@ export class ChaosEngine {
     return next;
   }
 
-  decide(route: string, seq: number): ChaosDecision[] {
-    const { scenario, seed } = this.state;
-    return scenario.rules.filter((rule) => rule.route === route).map((rule) => decideRule(rule, seed, seq));
+  /** The scenario's decisions for this request, in rule order; empty when no rule names the route. */
+  decide(route: string, seq: number): readonly ChaosDecision[] {
+    const rules = this.rulesByRoute.get(route);
+    if (rules === undefined) return NO_DECISIONS;
+    return rules.map((rule) => decideRule(rule, this.state.seed, seq));
   }
 
   usersAuthFails(seq: number): boolean {
@@ -55,6 +64,16 @@ export class ChaosEngine {
     const rate = scenario.downstream.usersAuthFailureRate;
     return rate > 0 && uniform01(seed, 'downstream.users_auth', seq, 'fault') < rate;
   }
+}
+
+function indexRules(scenario: Scenario): Map<string, ChaosRule[]> {
+  const byRoute = new Map<string, ChaosRule[]>();
+  for (const rule of scenario.rules) {
+    const list = byRoute.get(rule.route);
+    if (list) list.push(rule);
+    else byRoute.set(rule.route, [rule]);
+  }
+  return byRoute;
 }
 
 function decideRule(rule: ChaosRule, seed: number, seq: number): ChaosDecision {

@@ -1,6 +1,8 @@
 /**
- * Chaos scenarios: YAML files in config/scenarios/ (or any path) describing latency and faults per route.
- * Validated once when loaded; a bad file fails at start with the path and the problem.
+ * Chaos scenarios: YAML files describing latency and faults per route. Shipped ones live in config/scenarios/;
+ * an operator may add a directory of their own (`CHAOS_DIR`) and, at start only, give any path (`CHAOS`).
+ * Validated once when loaded; a bad file fails with where the problem is, never with what the file holds (the
+ * admin API answers with these messages, and a path could name any file the process can read).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -78,37 +80,104 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 /** Where the shipped scenarios live, in the source tree and in dist/ alike. */
 export const SCENARIO_DIR = path.resolve(__dirname, '../../config/scenarios');
 
-export function listScenarios(): string[] {
+/** A scenario name: a file name without `.yaml`, never a path. */
+const NAME = /^[a-z0-9_-]{1,64}$/i;
+
+/** Names of the `.yaml` files in `dir` (none when it does not exist). */
+function namesIn(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
   return fs
-    .readdirSync(SCENARIO_DIR)
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => f.replace(/\.yaml$/, ''))
-    .sort();
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && NAME.test(f.slice(0, -'.yaml'.length)))
+    .map((f) => f.slice(0, -'.yaml'.length));
+}
+
+/** Shipped scenario names, plus those in the operator's `CHAOS_DIR` when one is configured. */
+export function listScenarios(chaosDir?: string): string[] {
+  return [...new Set([...namesIn(SCENARIO_DIR), ...(chaosDir ? namesIn(chaosDir) : [])])].sort();
 }
 
 export function parseScenario(input: unknown, source: string): Scenario {
+  return validScenario(input, source, true);
+}
+
+/**
+ * `revealKeys`: whether a problem may name an unknown field. Yes for a scenario the caller sent; no for a file,
+ * whose field names are the file's content.
+ */
+function validScenario(input: unknown, label: string, revealKeys: boolean): Scenario {
   const parsed = scenarioSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .map((issue) => {
+        const where = issue.path.join('.') || '(root)';
+        if (issue.code === 'unrecognized_keys' && !revealKeys) return `${where}: unknown field(s)`;
+        return `${where}: ${issue.message}`;
+      })
       .join('; ');
-    throw new BakeoffError('BAKEOFF_ERR_INVALID_SCENARIO', `Invalid chaos scenario ${source}: ${problems}`);
+    throw new BakeoffError('BAKEOFF_ERR_INVALID_SCENARIO', `Invalid chaos scenario ${label}: ${problems}`);
   }
   return parsed.data;
 }
 
-/** `name` is a shipped scenario (`off`, `bootcamp`, `incident`, …) or a path to a YAML file. */
-export function loadScenario(nameOrPath: string): Scenario {
-  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml');
-  const file = isPath ? path.resolve(nameOrPath) : path.join(SCENARIO_DIR, `${nameOrPath}.yaml`);
-  if (!isPath && !/^[a-z0-9_-]+$/i.test(nameOrPath)) {
-    throw new BakeoffError('BAKEOFF_ERR_UNKNOWN_SCENARIO', `Unknown chaos scenario "${nameOrPath}".`);
+/** Reads and validates one scenario file; errors say where a problem is, not what the file says there. */
+function readScenarioFile(file: string, label: string): Scenario {
+  let document: unknown;
+  try {
+    document = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    // YAML's own messages quote the offending line: only its position is passed on.
+    const at = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    const where = at ? ` (line ${at.line}, column ${at.col})` : '';
+    const what = error instanceof Error && error.name === 'YAMLParseError' ? 'not valid YAML' : 'unreadable';
+    throw new BakeoffError(
+      'BAKEOFF_ERR_INVALID_SCENARIO',
+      `Invalid chaos scenario ${label}: ${what}${where}`,
+    );
   }
+  return validScenario(document, label, false);
+}
+
+/**
+ * A scenario by name only: shipped first, then the operator's `CHAOS_DIR`. What the admin API accepts, so a
+ * request can never make the service read a file outside those two directories.
+ */
+export function loadNamedScenario(name: string, chaosDir?: string): Scenario {
+  const available = listScenarios(chaosDir);
+  if (!NAME.test(name)) {
+    throw new BakeoffError(
+      'BAKEOFF_ERR_UNKNOWN_SCENARIO',
+      `A chaos scenario is given by name (letters, digits, - and _), not a path. Available: ${available.join(', ')}.`,
+    );
+  }
+  const file = [SCENARIO_DIR, ...(chaosDir ? [chaosDir] : [])]
+    .map((dir) => path.join(dir, `${name}.yaml`))
+    .find((candidate) => fs.existsSync(candidate));
+  if (!file) {
+    throw new BakeoffError(
+      'BAKEOFF_ERR_UNKNOWN_SCENARIO',
+      `Unknown chaos scenario "${name}". Available: ${available.join(', ')}${chaosDir ? '' : ' (set CHAOS_DIR to add a directory of your own)'}.`,
+    );
+  }
+  return readScenarioFile(file, `"${name}"`);
+}
+
+/**
+ * `CHAOS` at start: a scenario name (shipped, or in `CHAOS_DIR`) or a path to a YAML file. Paths are for the
+ * operator's environment only; the admin API takes names (`loadNamedScenario`).
+ */
+export function loadScenario(nameOrPath: string, chaosDir?: string): Scenario {
+  if (chaosDir !== undefined && !fs.statSync(chaosDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new BakeoffError('BAKEOFF_ERR_INVALID_ENV', `CHAOS_DIR ${chaosDir} is not a directory.`);
+  }
+  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml');
+  if (!isPath) return loadNamedScenario(nameOrPath, chaosDir);
+  const file = path.resolve(nameOrPath);
   if (!fs.existsSync(file)) {
     throw new BakeoffError(
       'BAKEOFF_ERR_UNKNOWN_SCENARIO',
-      `Unknown chaos scenario "${nameOrPath}". Shipped: ${listScenarios().join(', ')}; or give a path to a .yaml file.`,
+      `No chaos scenario file at ${file}. Shipped: ${listScenarios(chaosDir).join(', ')}.`,
     );
   }
-  return parseScenario(parseYaml(fs.readFileSync(file, 'utf8')), file);
+  return readScenarioFile(file, file);
 }

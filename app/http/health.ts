@@ -9,17 +9,16 @@ export function healthRouter(
 ) {
   const router = Router();
   router.get('/api/health-check', async (_req, res) => {
-    const storeOk = await store.ping().then(
-      () => true,
-      () => false,
-    );
+    // Not ok while the store can't be reached, or while its last write failed (full disk) and none has
+    // succeeded since: reads may still work, but new posts are being refused.
+    const storeHealth = await store.health();
     const deps: Record<string, { ok: boolean }> = {};
     for (const [name, check] of Object.entries(dependencies)) deps[name] = { ok: await check() };
-    const ok = storeOk && Object.values(deps).every((d) => d.ok);
+    const ok = storeHealth.ok && Object.values(deps).every((d) => d.ok);
     res.status(ok ? 200 : 503).json({
       status: ok ? 'ok' : 'degraded',
       service,
-      store: { ok: storeOk, driver: store.system },
+      store: { driver: store.system, ...storeHealth },
       ...deps,
     });
   });

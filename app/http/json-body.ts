@@ -14,11 +14,22 @@ const parse = express.json({
   },
 });
 
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+
+/** JSON is UTF-8 (RFC 8259 §8.1): a declared charset may only say so. */
+function declaresOtherCharset(contentType: string | undefined): boolean {
+  const charset = contentType?.match(CHARSET)?.[1];
+  return charset !== undefined && !/^utf-?8$/i.test(charset);
+}
+
 export const jsonBody: RequestHandler = (req, res, next) => {
   const hasBody =
     req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (hasBody && !req.is('application/json')) {
-    return next(new HttpError(415, 'Content-Type must be application/json'));
-  }
+  // Most requests are GETs: without a body there is nothing to check or parse (req.body stays undefined).
+  if (!hasBody) return next();
+  if (!req.is('application/json')) return next(new HttpError(415, 'Content-Type must be application/json'));
+  // The parser would decode UTF-16 and others; the README promises UTF-8 only.
+  if (declaresOtherCharset(req.headers['content-type']))
+    return next(new HttpError(415, 'Unsupported charset: send UTF-8 JSON (charset=utf-8, or none)'));
   parse(req, res, next);
 };

@@ -6,7 +6,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { applyChaos, describeDecisions } from '../chaos/apply';
 import type { ChaosEngine } from '../chaos/engine';
-import type { Telemetry } from '../telemetry/facade';
+import type { SpanOptions, Telemetry } from '../telemetry/facade';
 import { correlationOf, type RequestCorrelation } from '../telemetry/request-context';
 
 export const CHAOS_HEADER = 'x-bakeoff-chaos';
@@ -35,17 +35,22 @@ export function route(
   handler: (ctx: RouteContext) => Promise<void>,
 ): RequestHandler {
   const path = routeId.slice(routeId.indexOf(' ') + 1);
-  return async (req, res) => {
+  // The same for every request of this route: built once (adapters copy span attributes, never change them).
+  const spanOptions: SpanOptions = { attributes: { 'app.route': routeId } };
+  return (req, res) => {
     res.locals.route = routeId;
     const correlation = correlationOf(res);
     const seq = deps.chaos.seqFor(routeId, correlation.seq);
     const decisions = deps.chaos.decide(routeId, seq);
-    // Clients (the load generator, tests, `none` runs) see what was injected without needing a vendor.
-    if (decisions.length > 0) res.setHeader(CHAOS_HEADER, describeDecisions(decisions));
     deps.telemetry.annotate('http.route', path, 'root');
-    await deps.telemetry.span(spanName, { attributes: { 'app.route': routeId } }, async () => {
+    const ctx: RouteContext = { req, res, correlation, seq };
+    // Chaos off, the usual case: the handler is the span's work itself, with no extra async step around it.
+    if (decisions.length === 0) return deps.telemetry.span(spanName, spanOptions, () => handler(ctx));
+    // Clients (the load generator, tests, `none` runs) see what was injected without needing a vendor.
+    res.setHeader(CHAOS_HEADER, describeDecisions(decisions));
+    return deps.telemetry.span(spanName, spanOptions, async () => {
       await applyChaos(decisions, deps.telemetry);
-      await handler({ req, res, correlation, seq });
+      await handler(ctx);
     });
   };
 }

@@ -6,10 +6,21 @@ export const HANDLE = z
   .string({ error: 'handle is required' })
   .regex(/^[a-z0-9_]{1,32}$/, 'handle must be 1–32 lower-case letters, digits or underscores');
 
+/** Half of a UTF-16 surrogate pair without its other half: JSON's `\ud800` escape can carry one. */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Text that shows nothing: whitespace and characters meant to be invisible (zero-width space, joiners, BOM, …). */
+const NOTHING_VISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}]*$/u;
+
 export const MESSAGE = z
   .string({ error: 'message is required' })
   .trim()
-  .min(1, 'message must not be empty')
+  // A lone surrogate is not text: it cannot be stored or shown as written (UTF-8 has no encoding for it).
+  .refine(
+    (s) => !UNPAIRED_SURROGATE.test(s),
+    'message must be valid Unicode text (it has an unpaired surrogate)',
+  )
+  // Checked, not stripped: joiners inside emoji sequences are meaningful, but a message of only them is empty.
+  .refine((s) => !NOTHING_VISIBLE.test(s), 'message must not be empty (or only invisible characters)')
   .max(280, 'message must be at most 280 characters');
 
 /** The bootcamp app's TTL choices, plus plain seconds. */

@@ -42,6 +42,14 @@ export const migrations: readonly Migration[] = [
       'CREATE INDEX activities_created_idx ON activities (created_at)',
     ],
   },
+  {
+    version: 2,
+    name: 'expiry index',
+    // The expiry sweep finds what is due without reading the posts that never expire.
+    statements: [
+      'CREATE INDEX activities_expires_idx ON activities (expires_at) WHERE expires_at IS NOT NULL',
+    ],
+  },
 ];
 
 /** Advisory-lock key for schema work, so two services starting against one PostgreSQL don't race. */

@@ -13,6 +13,7 @@ export function observeDriver(driver: SqlDriver, observer: QueryObserver | undef
       return driver.transaction((tx) => fn(observeDriver(tx, observer)));
     },
     ping: () => driver.ping(),
+    lastWriteFailure: () => driver.lastWriteFailure(),
     close: () => driver.close(),
   };
 }

@@ -3,7 +3,8 @@
  * text of fixed width, so comparing and ordering them as text is comparing and ordering them in time.
  */
 import { randomUUID } from 'node:crypto';
-import type { Activity, NewActivity, SqlDriver, Store, UserProfile } from './types';
+import { deleteExpired } from './expiry';
+import type { Activity, NewActivity, SqlDriver, Store, StoreHealth, UserProfile } from './types';
 
 export interface RepositoryOptions {
   /** The clock used for creation times and expiry. Default: the system clock. Tests move it to expire posts. */
@@ -154,7 +155,21 @@ export function createRepository(driver: SqlDriver, options: RepositoryOptions =
       return rows.map(toUser);
     },
 
+    deleteExpired: () => deleteExpired(driver, now()),
+
     ping: () => driver.ping(),
+
+    async health(): Promise<StoreHealth> {
+      const failure = driver.lastWriteFailure();
+      if (failure) return { ok: false, reason: `the last write failed: ${failure}` };
+      try {
+        await driver.ping();
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: `not reachable: ${(error as Error).message}` };
+      }
+    },
+
     close: () => driver.close(),
   };
 }

@@ -2,14 +2,12 @@
  * Demo data, so a fresh store shows a feed at once. Ids are fixed and times are relative to `now`, so every
  * fresh demo looks the same and still looks recent.
  */
+import { seedActivityUuid, seedUsers } from '../../shared/seed-data';
 import { lockSchema } from './migrations';
 import type { SqlDriver } from './types';
 
-interface SeedUser {
-  handle: string;
-  displayName: string;
-  bio: string;
-}
+// The users and uuids live in shared/ so the load generator (harness) knows them without importing the app.
+export { seedActivityUuid, seedUsers } from '../../shared/seed-data';
 
 interface SeedActivity {
   /** Last two hex digits of the fixed uuid. */
@@ -22,15 +20,6 @@ interface SeedActivity {
   /** Hours until it expires, for the demo of short-lived posts. */
   expiresInHours?: number;
 }
-
-export const seedUsers: readonly SeedUser[] = [
-  { handle: 'ada', displayName: 'Ada', bio: 'Writes notes longer than the program.' },
-  { handle: 'grace', displayName: 'Grace', bio: 'Finds the moth in the relay.' },
-  { handle: 'linus', displayName: 'Linus', bio: 'Talk is cheap; shows the code.' },
-  { handle: 'margaret', displayName: 'Margaret', bio: 'Plans for the error nobody expects.' },
-  { handle: 'ken', displayName: 'Ken', bio: 'Prefers small tools that compose.' },
-  { handle: 'barbara', displayName: 'Barbara', bio: 'Substitutes one abstraction for another, safely.' },
-];
 
 const seedActivities: readonly SeedActivity[] = [
   { id: 1, handle: 'ada', message: 'First light on the new feed. Hello, everyone!', minutesAgo: 180 },
@@ -95,11 +84,6 @@ const seedActivities: readonly SeedActivity[] = [
     expiresInHours: 6,
   },
 ];
-
-/** The fixed uuid of seed activity `id` (a valid v4 shape, recognisable in traces). */
-export function seedActivityUuid(id: number): string {
-  return `5eed0000-0000-4000-8000-${id.toString(16).padStart(12, '0')}`;
-}
 
 /**
  * Inserts the demo users when `users` is empty and the demo activities when `activities` is empty.

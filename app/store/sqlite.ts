@@ -1,73 +1,125 @@
 /**
- * Embedded store: SQLite compiled to WebAssembly (sql.js). The database lives in memory and is written whole to
- * one file after every committed write. We chose sql.js because better-sqlite3 needs a native compile (~2 min
- * here) and PGlite costs ~320 MB RSS per process; a demo database is small, so a full export per write is cheap.
+ * Embedded store: one SQLite file through Node's built-in `node:sqlite` (nothing to compile or install), in WAL
+ * mode, so a commit appends its pages to the write-ahead log instead of rewriting the database.
+ *
+ * - `synchronous = FULL`: every commit fsyncs the WAL before the statement returns, so a write the API has
+ *   acknowledged survives kill -9 *and* power loss. `NORMAL` would fsync only at checkpoints: safe against a
+ *   crashed process, but a power cut could undo the last acknowledged posts. One fsync per commit is the price
+ *   (measured in docs/performance.md, "The embedded store").
+ * - `locking_mode = EXCLUSIVE`, taken at open with `BEGIN EXCLUSIVE`: one process per file. A second process on
+ *   the same DATA_DIR is refused with a clear error instead of both acknowledging writes that only one keeps.
+ *   The OS drops the lock when the holder dies, even by kill -9. In exclusive mode SQLite also keeps the WAL
+ *   index in memory (no `-shm` file).
  */
-import { promises as fs } from 'node:fs';
-import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import path from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { BakeoffError } from '../../config/errors';
+import { loadNodeSqlite } from './node-sqlite';
 import type { Row, SqlDriver, SqlValue } from './types';
+import { isWriteStatement, WriteHealth } from './write-health';
 
 export interface SqliteOptions {
-  /** The database file. Loaded at open if it exists, created on the first write otherwise; its folder must exist. */
+  /** The database file, created if missing; its folder must exist. */
   filePath: string;
 }
 
-let sqlJs: Promise<SqlJsStatic> | undefined;
+/** How long opening waits for a lock held by another process, e.g. a predecessor still shutting down. */
+const BUSY_TIMEOUT_MS = 1000;
+/** Prepared statements kept per connection: the repository's statements are a small fixed set. */
+const STATEMENT_CACHE_SIZE = 200;
 
-/** The WASM module is compiled once per process, however many databases are opened. */
-function loadSqlJs(): Promise<SqlJsStatic> {
-  sqlJs ??= initSqlJs();
-  return sqlJs;
+/** SQLite primary result codes that mean the store itself failed, not the statement. */
+const STORAGE_FAILURES: Record<number, string> = {
+  5: 'SQLITE_BUSY',
+  6: 'SQLITE_LOCKED',
+  7: 'SQLITE_NOMEM',
+  8: 'SQLITE_READONLY',
+  10: 'SQLITE_IOERR',
+  11: 'SQLITE_CORRUPT',
+  13: 'SQLITE_FULL',
+  14: 'SQLITE_CANTOPEN',
+  15: 'SQLITE_PROTOCOL',
+  26: 'SQLITE_NOTADB',
+};
+const SQLITE_BUSY = 5;
+
+interface SqliteError extends Error {
+  /** node:sqlite's extended result code. */
+  errcode?: number;
+  errstr?: string;
 }
 
 export async function openSqlite(options: SqliteOptions): Promise<SqlDriver> {
-  const SQL = await loadSqlJs();
-  const bytes = await readIfExists(options.filePath);
-  const db = bytes ? new SQL.Database(bytes) : new SQL.Database();
-  // PostgreSQL always enforces foreign keys; SQLite only when asked, per connection.
-  db.run('PRAGMA foreign_keys = ON');
-  return new SqliteDriver(db, options.filePath);
+  const { DatabaseSync } = await loadNodeSqlite();
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(options.filePath);
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Before the switch to WAL, so the WAL index lives in memory rather than in a shared-memory file.
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    const { journal_mode: mode } = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
+    if (mode !== 'wal') throw new Error(`SQLite could not use WAL for ${options.filePath} (mode ${mode})`);
+    db.exec('PRAGMA synchronous = FULL');
+    // PostgreSQL always enforces foreign keys; SQLite only when asked, per connection.
+    db.exec('PRAGMA foreign_keys = ON');
+    // Take the exclusive lock now, not at the first write, so a second process fails at start, not mid-request.
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (error) {
+    db?.close();
+    if (primaryCode(error) === SQLITE_BUSY) throw dataDirInUse(options.filePath);
+    throw error;
+  }
+  return new SqliteDriver(db);
+}
+
+function dataDirInUse(filePath: string): BakeoffError {
+  const dir = path.dirname(filePath);
+  return new BakeoffError(
+    'BAKEOFF_ERR_DATA_DIR_IN_USE',
+    `the data directory ${dir} is in use: another bakeoff process has ${path.basename(filePath)} open. ` +
+      'Stop that process, or give this one its own DATA_DIR (--data-dir).',
+  );
 }
 
 class SqliteDriver implements SqlDriver {
   readonly system = 'sqlite' as const;
-  /** Tail of the queue: sql.js has one connection, so a transaction must not see another request's statements. */
+  /** Tail of the queue: one connection, so a transaction must not see another request's statements. */
   private tail: Promise<unknown> = Promise.resolve();
-  /** True when memory holds changes the file doesn't. */
-  private dirty = false;
   private closed = false;
-  private tempFileCounter = 0;
+  private readonly statements = new Map<string, StatementSync>();
+  private readonly writes = new WriteHealth(describeStorageFailure);
 
-  constructor(
-    private readonly db: Database,
-    private readonly filePath: string,
-  ) {
-    // Fires for each row an INSERT/UPDATE/DELETE really changes, so no-op writes don't rewrite the file.
-    db.updateHook(() => {
-      this.dirty = true;
-    });
-  }
+  constructor(private readonly db: DatabaseSync) {}
 
   query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     return this.exclusive(async () => {
-      const rows = this.execute<T>(sql, params);
-      await this.persistIfDirty();
-      return rows;
+      const write = isWriteStatement(sql);
+      try {
+        const rows = this.execute<T>(sql, params);
+        if (write) this.writes.succeeded();
+        return rows;
+      } catch (error) {
+        if (write) this.writes.failed(error);
+        throw error;
+      }
     });
   }
 
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
-      this.db.run('BEGIN');
+      const state = { wrote: false };
+      this.db.exec('BEGIN');
       let result: T;
       try {
-        result = await fn(this.transactionHandle());
-        this.db.run('COMMIT');
+        result = await fn(this.transactionHandle(state));
+        this.db.exec('COMMIT');
       } catch (error) {
+        // SQLite may already have rolled back (some errors end the transaction); then this is a no-op.
         this.rollback();
+        if (state.wrote) this.writes.failed(error);
         throw error;
       }
-      await this.persistIfDirty();
+      if (state.wrote) this.writes.succeeded();
       return result;
     });
   }
@@ -78,9 +130,13 @@ class SqliteDriver implements SqlDriver {
     });
   }
 
+  lastWriteFailure(): string | null {
+    return this.writes.current();
+  }
+
   close(): Promise<void> {
     return this.exclusive(async () => {
-      await this.persistIfDirty();
+      // Closing checkpoints the WAL into the database file and removes it.
       this.db.close();
       this.closed = true;
     });
@@ -101,48 +157,54 @@ class SqliteDriver implements SqlDriver {
    * What `fn` receives inside a transaction: it runs statements directly, because the transaction already holds
    * the queue. Calling the outer driver from inside `fn` would wait for itself, so don't.
    */
-  private transactionHandle(): SqlDriver {
+  private transactionHandle(state: { wrote: boolean }): SqlDriver {
     const handle: SqlDriver = {
       system: this.system,
-      query: async <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) =>
-        this.execute<T>(sql, params),
+      query: async <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => {
+        if (isWriteStatement(sql)) state.wrote = true;
+        return this.execute<T>(sql, params);
+      },
       // A nested transaction joins the outer one: it commits or rolls back with it.
       transaction: (fn) => fn(handle),
       ping: async () => undefined,
+      lastWriteFailure: () => this.writes.current(),
       close: () => Promise.reject(new Error('close the store, not a transaction')),
     };
     return handle;
   }
 
   private execute<T extends Row>(sql: string, params: readonly SqlValue[]): T[] {
-    const statement = this.db.prepare(toSqliteParameters(sql));
-    try {
-      statement.bind(params.map(toSqliteValue));
-      const rows: T[] = [];
-      while (statement.step()) rows.push(statement.getAsObject() as T);
-      // Schema changes don't fire the update hook.
-      if (/^\s*(create|drop|alter)\b/i.test(sql)) this.dirty = true;
-      return rows;
-    } finally {
-      statement.free();
+    return this.prepare(sql).all(...params.map(toSqliteValue)) as T[];
+  }
+
+  private prepare(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(toSqliteParameters(sql));
+      if (this.statements.size < STATEMENT_CACHE_SIZE) this.statements.set(sql, statement);
     }
+    return statement;
   }
 
   private rollback(): void {
     try {
-      this.db.run('ROLLBACK');
+      this.db.exec('ROLLBACK');
     } catch {
-      // SQLite already rolled back on its own (some errors end the transaction); nothing is left to undo.
+      // No transaction left to roll back.
     }
-    // Everything committed before BEGIN was already written, so memory and file agree again.
-    this.dirty = false;
   }
+}
 
-  private async persistIfDirty(): Promise<void> {
-    if (!this.dirty) return;
-    await writeFileAtomic(this.filePath, this.db.export(), ++this.tempFileCounter);
-    this.dirty = false;
-  }
+function primaryCode(error: unknown): number | undefined {
+  const code = (error as SqliteError | null)?.errcode;
+  // Extended result codes keep the primary code in their low byte (SQLITE_IOERR_FSYNC = 10 | 4 << 8).
+  return typeof code === 'number' ? code & 0xff : undefined;
+}
+
+function describeStorageFailure(error: unknown): string | null {
+  const code = primaryCode(error);
+  if (code === undefined || !STORAGE_FAILURES[code]) return null;
+  return `${(error as SqliteError).errstr ?? (error as Error).message} (${STORAGE_FAILURES[code]})`;
 }
 
 /**
@@ -158,34 +220,4 @@ export function toSqliteParameters(sql: string): string {
 function toSqliteValue(value: SqlValue): string | number | null {
   if (typeof value === 'boolean') return value ? 1 : 0;
   return value;
-}
-
-async function readIfExists(filePath: string): Promise<Uint8Array | undefined> {
-  try {
-    return await fs.readFile(filePath);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/**
- * Write a temp file, flush it to disk, then rename over the target: rename is atomic, so a crash leaves either
- * the old file or the new one, never half of one.
- */
-async function writeFileAtomic(filePath: string, data: Uint8Array, sequence: number): Promise<void> {
-  const tempPath = `${filePath}.${process.pid}.${sequence}.tmp`;
-  try {
-    const file = await fs.open(tempPath, 'w');
-    try {
-      await file.writeFile(data);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await fs.rename(tempPath, filePath);
-  } catch (error) {
-    await fs.rm(tempPath, { force: true });
-    throw error;
-  }
 }

@@ -1,6 +1,7 @@
 /**
- * The store's public shape. Two drivers implement `SqlDriver` (embedded SQLite through sql.js, and PostgreSQL
- * through `pg`); one repository holds the domain queries, written once in SQL both engines accept.
+ * The store's public shape. Two drivers implement `SqlDriver` (embedded SQLite through Node's built-in
+ * `node:sqlite`, and PostgreSQL through `pg`); one repository holds the domain queries, written once in SQL both
+ * engines accept.
  */
 
 export type SqlValue = string | number | boolean | null;
@@ -14,7 +15,20 @@ export interface SqlDriver {
   /** Runs `fn` in one transaction: all of its writes land, or none do. */
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /**
+   * Why the last write failed for a reason of the store's own (disk full, I/O error, database unreachable), as
+   * long as no write has succeeded since; null while writes work. Constraint violations and application errors
+   * are the caller's business and never count.
+   */
+  lastWriteFailure(): string | null;
   close(): Promise<void>;
+}
+
+/** What `/api/health-check` reports about the store. */
+export interface StoreHealth {
+  ok: boolean;
+  /** Why not, when not ok. Safe to show: never a secret. */
+  reason?: string;
 }
 
 /** Called around every statement, so the telemetry facade can put a span on each query. */
@@ -62,7 +76,14 @@ export interface Store {
   reply(parentUuid: string, input: Omit<NewActivity, 'replyToUuid'>): Promise<Activity | null>;
   userByHandle(handle: string): Promise<UserProfile | null>;
   usersByHandles(handles: readonly string[]): Promise<UserProfile[]>;
+  /**
+   * Deletes expired activities, with the replies under them (a thread goes with its post), and takes the deleted
+   * replies off their surviving parents' counts. Returns how many rows went.
+   */
+  deleteExpired(): Promise<number>;
   ping(): Promise<void>;
+  /** Not ok while the last write failed (until one succeeds again) or while the database can't be reached. */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 
@@ -70,9 +91,17 @@ export interface StoreOptions {
   /** PostgreSQL connection string; unset → embedded SQLite file in `dataDir`. */
   databaseUrl?: string;
   dataDir: string;
-  /** Which file the embedded store uses (one per service role, so two processes never share a file). */
+  /**
+   * Which file the embedded store uses (one per service role). One process at a time: a second one opening the
+   * same file is refused with `BAKEOFF_ERR_DATA_DIR_IN_USE`.
+   */
   fileName: string;
   observer?: QueryObserver;
   /** Insert the demo users and activities when the tables are empty. Default true. */
   seed?: boolean;
+  /**
+   * How often expired activities are deleted, in ms; they are also deleted once at open. Default 60 000;
+   * 0 deletes them only at open.
+   */
+  expirySweepMs?: number;
 }

@@ -28,12 +28,22 @@ export class Telemetry {
   private readonly tracers: Adapter[];
   private readonly loggers: Adapter[];
 
+  /**
+   * True when some adapter makes spans. Callers that would build span names and attributes per request (the
+   * store's query observer) skip that work entirely when it is false: with `none`, nobody would read them.
+   */
+  readonly tracing: boolean;
+  /** True when some adapter takes annotations: the request's correlation goes on its root span then. */
+  readonly annotating: boolean;
+
   constructor(
     readonly adapters: readonly Adapter[],
     private readonly onAdapterFault: FaultReporter = defaultFaultReporter,
   ) {
     this.spanners = adapters.filter((a) => typeof a.withSpan === 'function');
+    this.tracing = this.spanners.length > 0;
     this.annotators = adapters.filter((a) => typeof a.annotate === 'function');
+    this.annotating = this.annotators.length > 0;
     this.describers = adapters.filter((a) => typeof a.metadata === 'function');
     this.tracers = adapters.filter((a) => typeof a.traceContext === 'function');
     this.loggers = adapters.filter((a) => typeof a.log === 'function');

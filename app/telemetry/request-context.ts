@@ -24,8 +24,14 @@ export function readCorrelation(req: Request): RequestCorrelation {
   return { runId: run && RUN_ID.test(run) ? run : undefined, seq };
 }
 
+/** This request's correlation, read from its headers on first use and kept for the rest of the request. */
 export function correlationOf(res: Response): RequestCorrelation {
-  return (res.locals.correlation as RequestCorrelation | undefined) ?? { runId: undefined, seq: undefined };
+  let correlation = res.locals.correlation as RequestCorrelation | undefined;
+  if (correlation === undefined) {
+    correlation = readCorrelation(res.req);
+    res.locals.correlation = correlation;
+  }
+  return correlation;
 }
 
 /** The headers to pass on to the users service so its spans carry the same run and seq. */
@@ -36,11 +42,17 @@ export function correlationHeaders(correlation: RequestCorrelation): Record<stri
   return headers;
 }
 
-export function requestContext(telemetry: Telemetry, logger: Logger): RequestHandler {
+/**
+ * The request's start: correlation onto the root span, and the request log line when it is done. Undefined
+ * (nothing to mount) when no adapter takes annotations and nobody reads the log, as with `none` and `--quiet`:
+ * a layer that does nothing still costs every request Express's dispatch, and `correlationOf` reads the
+ * headers by itself when a route asks.
+ */
+export function requestContext(telemetry: Telemetry, logger: Logger): RequestHandler | undefined {
+  if (!telemetry.annotating && logger.silent) return undefined;
   return (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
-    const correlation = readCorrelation(req);
-    res.locals.correlation = correlation;
+    const correlation = correlationOf(res);
     if (correlation.runId) telemetry.annotate('bakeoff.run_id', correlation.runId, 'root');
     if (correlation.seq !== undefined) telemetry.annotate('bakeoff.seq', correlation.seq, 'root');
     if (logger.silent) return next();

@@ -2,7 +2,7 @@
  * The users service: profiles by handle, one at a time or in a batch. Only callers presenting the shared
  * service token are served, which is what the injected downstream auth failure breaks.
  */
-import { type RequestHandler, Router } from 'express';
+import { type IRouter, type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { SERVICE_TOKEN_HEADER } from '../activities/users-client';
 import { HttpError } from '../http/errors';
@@ -35,9 +35,9 @@ function requireServiceToken(token: string): RequestHandler {
   };
 }
 
-export function usersRouter(deps: UsersDeps): Router {
+/** Registers the users API on `router` (default: a new Router; the app passes itself, see activitiesRouter). */
+export function usersRouter(deps: UsersDeps, router: IRouter = Router()): IRouter {
   const { store, telemetry } = deps;
-  const router = Router();
   router.use('/api/users', requireServiceToken(deps.serviceToken));
 
   router.get(

@@ -9,8 +9,8 @@
  * uuids (app/store/seed.ts), so this fallback needs no look-up and is the same against every fresh target;
  * picking one from the first home feed instead would depend on whatever the store already held.
  */
-import { uniform01 } from '../../app/chaos/random';
-import { seedActivityUuid } from '../../app/store/seed';
+import { uniform01 } from '../../shared/random';
+import { seedActivityUuid } from '../../shared/seed-data';
 import { REQUEST_KINDS, type RequestKind, type Workload } from './workload';
 
 /** Route templates, spelled as the service and chaos rules name them. */

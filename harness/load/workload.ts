@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { seedUsers } from '../../app/store/seed';
+import { seedUsers } from '../../shared/seed-data';
 import { BakeoffError } from '../../config/errors';
 
 /** The request kinds the activities API offers, in the order the mix is drawn from. */

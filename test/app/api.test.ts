@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveServiceToken } from '../../app/service-token';
 import { getJson, postJson, type ServicePair, startPair } from '../helpers/services';
 
 let pair: ServicePair;
@@ -87,7 +88,10 @@ describe('activities API', () => {
 
 describe('users service', () => {
   it('serves profiles singly and in batches to callers with the service token only', async () => {
-    const token = { 'x-service-token': 'bakeoff-internal' };
+    // No SERVICE_TOKEN: the two services share the one generated in their data directory.
+    const token = {
+      'x-service-token': resolveServiceToken({ serviceToken: undefined, dataDir: pair.dataDir }).value,
+    };
     const one = await getJson(`${pair.users.url}/api/users/ada`, token);
     expect(one.body).toMatchObject({ handle: 'ada', displayName: expect.any(String) });
     const batch = await getJson(`${pair.users.url}/api/users?handles=ada,grace,nobody`, token);

@@ -31,6 +31,26 @@ describe('bad input gets a 4xx JSON message and writes nothing', () => {
       ],
       ['an empty message', () => postJson(url, { handle: 'ada', message: '   ' }), 400, /must not be empty/],
       [
+        'a message of only zero-width and invisible characters',
+        () => postJson(url, { handle: 'ada', message: '\u200b\u200b\u2060\ufeff\u200d' }),
+        400,
+        /must not be empty/,
+      ],
+      [
+        'a message with an unpaired surrogate',
+        // JSON.stringify writes the lone half as the escape `\ud800`, which JSON.parse turns back into it.
+        () => postJson(url, { handle: 'ada', message: 'half a pair: \ud800!' }),
+        400,
+        /unpaired surrogate/,
+      ],
+      [
+        'a reply with an unpaired surrogate',
+        () =>
+          postJson(`${url}/5eed0000-0000-4000-8000-000000000001/reply`, { handle: 'ada', message: '\udc00' }),
+        400,
+        /unpaired surrogate/,
+      ],
+      [
         'an unknown handle',
         () => postJson(url, { handle: 'nobody', message: 'hi' }),
         400,
@@ -93,6 +113,34 @@ describe('bad input gets a 4xx JSON message and writes nothing', () => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/UTF-8/);
+  });
+
+  it.each([
+    ['utf-16', Buffer.from('{"handle":"ada","message":"in UTF-16"}', 'utf16le')],
+    ['UTF-16LE', Buffer.from('{"handle":"ada","message":"in UTF-16"}', 'utf16le')],
+    ['latin1', Buffer.from('{"handle":"ada","message":"caf\u00e9"}', 'latin1')],
+  ])('rejects JSON declared as charset=%s with a 415, and writes nothing', async (charset, body) => {
+    const before = await feedSize();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': `application/json; charset=${charset}` },
+      body,
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: string }).error).toMatch(/UTF-8/);
+    expect(await feedSize()).toBe(before);
+  });
+
+  it('accepts UTF-8 declared explicitly, and keeps zero-width joiners inside real text', async () => {
+    // A family emoji is three people joined by U+200D: invisible characters with visible ones are text.
+    const message = 'family: \u{1F469}\u200d\u{1F467}\u200d\u{1F466}';
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset="UTF-8"' },
+      body: JSON.stringify({ handle: 'ada', message }),
+    });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { message: string }).message).toBe(message);
   });
 
   it('rejects a body that is not JSON', async () => {

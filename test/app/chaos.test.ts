@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { delayFor } from '../../app/chaos/distributions';
 import { ChaosEngine } from '../../app/chaos/engine';
@@ -86,6 +89,23 @@ describe('scenarios', () => {
 
   it('rejects an unknown scenario with the list of shipped ones', () => {
     expect(() => loadScenario('nope')).toThrow(/Unknown chaos scenario "nope".*bootcamp/);
+  });
+
+  it('reports a broken scenario file (CHAOS=path) by position, never quoting it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bakeoff-scenario-'));
+    const secret = 'aws_secret_access_key=wJalrXUtnFEMI0K7MDENGbPxRfiCYEXAMPLEKEY';
+    writeFileSync(path.join(dir, 'not-yaml.yaml'), `name: x\n${secret}\n  - [\n`);
+    writeFileSync(path.join(dir, 'unknown.yaml'), `name: x\n${secret}: 1\n`);
+    expect(() => loadScenario(path.join(dir, 'not-yaml.yaml'))).toThrow(
+      /not valid YAML \(line \d+, column \d+\)/,
+    );
+    expect(() => loadScenario(path.join(dir, 'unknown.yaml'))).toThrow(/\(root\): unknown field/);
+    for (const file of ['not-yaml.yaml', 'unknown.yaml']) {
+      expect(() => loadScenario(path.join(dir, file))).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('wJalrXUtnFEMI') }),
+      );
+    }
+    expect(() => loadScenario('off', path.join(dir, 'missing'))).toThrow(/CHAOS_DIR .* is not a directory/);
   });
 
   it('rejects an invalid scenario with the path of the problem', () => {

@@ -13,8 +13,6 @@ function recorder() {
   let depth = 0;
   const adapter: Adapter = {
     name: 'none',
-    signals: ['traces', 'errors', 'logs'],
-    sdk: null,
     destination: { kind: 'sandbox', endpoint: 'memory' },
     start() {},
     async withSpan(name, options, fn) {
@@ -39,8 +37,6 @@ function recorder() {
 /** An adapter that throws from every hook: it must never cost a request. */
 const broken: Adapter = {
   name: 'xray',
-  signals: ['traces'],
-  sdk: null,
   destination: { kind: 'sandbox', endpoint: 'memory' },
   start() {},
   requestHandler: () => () => {

@@ -1,7 +1,9 @@
 /**
  * The README's quick start, checked: exactly two commands, the second is what CI runs, and the first — the
- * offline demo — really shows every vendor in the sandbox within a minute. (`npm ci` is what set up this run,
- * and `npm test` already built dist/, so the demo is started from its `npm start` script's serve step.)
+ * offline demo — really shows every vendor in the sandbox within a minute, keeps the terminal calm (status
+ * lines, no request log) and stops on Ctrl-C with one line naming every vendor it flushed. (`npm ci` is what
+ * set up this run, and `npm test` already built dist/, so the demo is started from its `npm start` script's
+ * serve step, in its own process group as a terminal would.)
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +25,7 @@ describe('README quick start', () => {
   let demo: Spawned | undefined;
   afterAll(async () => {
     if (demo && demo.child.exitCode === null) {
-      demo.child.kill('SIGTERM');
+      demo.signal('SIGTERM');
       await demo.exited;
     }
   });
@@ -38,9 +40,11 @@ describe('README quick start', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
     const serve = pkg.scripts.start.replace(/^npm run build && node dist\/cli\/bakeoff\.js /, '');
     expect(serve).toBe('serve --demo');
-    demo = spawnCli([...serve.split(' '), '--quiet'], {
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bakeoff-demo-')),
-    });
+    demo = spawnCli(
+      serve.split(' '),
+      { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bakeoff-demo-')) },
+      { processGroup: true },
+    );
     await demo.waitFor(/open http:\/\/127\.0\.0\.1:4400/, 60_000);
     const wanted = ['honeycomb', 'xray', 'sentry', 'datadog', 'rollbar', 'cloudwatch'];
     const vendors = await eventually(async () => {
@@ -60,5 +64,23 @@ describe('README quick start', () => {
       vendors: string[];
     }>;
     expect(runs[0].vendors).toEqual(expect.arrayContaining(['honeycomb', 'datadog']));
-  }, 120_000);
+
+    // A calm terminal: status lines with every vendor's deliveries, and no JSON request log on stdout.
+    const status = await demo.waitFor(/^\[status\] \d+ requests .*sandbox spans\/errors\/logs: (.*)$/m);
+    expect(status[1].split(' · ').map((entry) => entry.split(' ')[0])).toEqual(
+      expect.arrayContaining(wanted),
+    );
+    expect(demo.output().split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
+
+    // Ctrl-C: one line saying it is stopping, one saying what stopped and what was flushed; exit 0.
+    demo.signal('SIGINT');
+    expect((await demo.exited).code, demo.output()).toBe(0);
+    const closing = demo.output().split('\n').filter((line) => /SIGINT|SIGTERM|stopped/.test(line));
+    expect(closing).toHaveLength(2);
+    expect(closing[0]).toBe('bakeoff: SIGINT: stopping, draining requests and flushing vendors…');
+    expect(closing[1]).toMatch(
+      /^bakeoff: stopped demo traffic, activities \(:4567, :4577\), users \(:4568, :4578\), sandbox; flushed (.*)$/,
+    );
+    expect(closing[1].split('; flushed ')[1].split(', ')).toEqual(expect.arrayContaining(wanted));
+  }, 180_000);
 });

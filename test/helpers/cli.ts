@@ -10,13 +10,36 @@ export interface Spawned {
   /** Resolves with the first match of `pattern` in stdout+stderr. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Sends `signal` the way a terminal does: with `processGroup`, to every process of the command (Ctrl-C is
+   * SIGINT to the whole foreground group, children included); otherwise to the command's process alone.
+   */
+  signal(signal: NodeJS.Signals): void;
 }
 
-export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): Spawned {
+export interface SpawnOptions {
+  /** Start the command in its own process group, as a shell does, so `signal` reaches its children too. */
+  processGroup?: boolean;
+}
+
+export function spawnCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: SpawnOptions = {},
+): Spawned {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup ?? false,
   });
+  const signal = (name: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(options.processGroup ? -child.pid : child.pid, name);
+    } catch {
+      // Already gone.
+    }
+  };
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -52,5 +75,5 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
         }
       });
     });
-  return { child, output: () => text, waitFor, exited };
+  return { child, output: () => text, waitFor, exited, signal };
 }

@@ -1,5 +1,6 @@
 /**
- * A real PostgreSQL for tests, never skipped. `postgresUrl()` returns the URL of a fresh, empty database on
+ * A real PostgreSQL for tests (suites that use it declare it with `requirePackages(['postgresql'])`, see
+ * system-packages.ts). `postgresUrl()` returns the URL of a fresh, empty database on
  * every call: on the server named by `TEST_DATABASE_URL` if set (its user needs CREATEDB), else on a throwaway
  * cluster this process starts from Debian's binaries in a temp dir, on a free port. Each test file runs in its
  * own process (vitest forks), so files in parallel get their own clusters and never share a database.
@@ -116,6 +117,17 @@ async function startCluster(): Promise<Cluster> {
   }
   const log = await fs.readFile(logFile, 'utf8').catch(() => '');
   throw new Error(`could not start a test PostgreSQL: ${String(lastError)}\n${log.slice(-2000)}`);
+}
+
+/** A server to test on: `TEST_DATABASE_URL`, or Debian's postgresql binaries to start a throwaway cluster. */
+export function postgresInstalled(): boolean {
+  if (process.env.TEST_DATABASE_URL) return true;
+  try {
+    findBinDir();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function findBinDir(): string {
