@@ -4,8 +4,10 @@
 // OTLP from the OTel SDK's own protobuf serializer, Datadog and X-Ray recorded live from dd-trace and
 // aws-xray-sdk-core (the test fixtures) against a capture listener.
 //
-// Usage: npm run build && node scripts/bench-ingest.js [--seconds 2] [--json]
+// Usage: npm run build && node [--expose-gc] scripts/bench-ingest.js [--seconds 2] [--json] [--store]
 // "payloads/s" is requests (OTLP, Datadog) or datagrams = segment documents (X-Ray) per second.
+// --store hands every batch to the real SandboxStore (default caps and byte budget, so redaction, value bounds
+// and eviction are paid) with trace ids made unique per payload, and reports the RSS after each workload.
 // BAKEOFF_DIST=<dir> points at another compiled tree (default ./dist).
 const { spawn } = require('node:child_process');
 const dgram = require('node:dgram');
@@ -18,6 +20,7 @@ const dist = process.env.BAKEOFF_DIST || path.join(root, 'dist');
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1]) || 2;
 const asJson = args.includes('--json');
+const withStore = args.includes('--store');
 
 const load = (rel) => {
   try {
@@ -34,13 +37,21 @@ const { spansToBatch } = load('datadog');
 const { parseDatagram } = load('xray');
 const { documentToBatch, segmentContext } = load('xray-segment');
 
-/** A sink that only counts, so the figure is the decoder's cost, not a store's. */
+/** A sink that only counts, so the figure is the decoder's cost, not a store's — unless --store. */
 const counted = { payloads: 0, spans: 0, errors: 0 };
+const store = withStore ? new (require(path.join(dist, 'sandbox', 'store')).SandboxStore)() : null;
+let payloadNumber = 0;
 const sink = {
-  accept(_vendor, _meta, batch) {
+  accept(vendor, meta, batch) {
     counted.payloads++;
     counted.spans += batch.spans.length;
     counted.errors += batch.errors.length;
+    if (!store) return;
+    // The same payload over and over would only update stored spans; a suffix makes every trace new.
+    const suffix = `-${payloadNumber++}`;
+    for (const s of batch.spans) s.traceId += suffix;
+    for (const e of batch.errors) if (e.traceId) e.traceId += suffix;
+    store.accept(vendor, meta, batch);
   },
 };
 
@@ -151,6 +162,19 @@ async function xrayDatagrams() {
   return datagrams;
 }
 
+/** RSS, the live heap after a full GC (when run with --expose-gc), and what the store counts against its budget. */
+function storeMemory() {
+  global.gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  const mb = (n) => Math.round(n / 1e6);
+  return {
+    rssMb: mb(rss),
+    heapUsedMb: mb(heapUsed),
+    storedMb: mb(store.size.bytes),
+    storedSpans: store.size.spans,
+  };
+}
+
 /** Runs `once` (one payload through decode + sink) for `seconds`; returns payloads/s and spans/s. */
 function measure(name, payloadBytes, once) {
   for (let i = 0; i < 50; i++) once(); // warm up the JIT
@@ -171,6 +195,7 @@ function measure(name, payloadBytes, once) {
     payloadsPerSec: Math.round(counted.payloads / elapsed),
     spansPerSec: Math.round(counted.spans / elapsed),
     mbPerSec: Number(((counted.payloads * payloadBytes) / elapsed / 1e6).toFixed(1)),
+    ...(store ? storeMemory() : {}),
   };
 }
 
@@ -211,15 +236,18 @@ async function main() {
   ];
   const machine = { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length };
   if (asJson) {
-    process.stdout.write(`${JSON.stringify({ machine, seconds, results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ machine, seconds, store: withStore, results }, null, 2)}\n`);
     return;
   }
   console.log(
-    `ingest decode throughput, one core, ${seconds}s per workload — ${machine.cpu}, Node ${machine.node}`,
+    `ingest ${withStore ? 'decode + store' : 'decode'} throughput, one core, ${seconds}s per workload — ${machine.cpu}, Node ${machine.node}`,
   );
   for (const r of results) {
+    const memory = store
+      ? `  RSS ${r.rssMb} MB, heap ${r.heapUsedMb} MB, store ${r.storedMb} MB in ${r.storedSpans} spans`
+      : '';
     console.log(
-      `${r.name.padEnd(46)} ${String(r.spansPerSec).padStart(9)} spans/s  ${String(r.payloadsPerSec).padStart(7)} payloads/s  ${r.mbPerSec} MB/s (${r.payloadBytes} B/payload)`,
+      `${r.name.padEnd(46)} ${String(r.spansPerSec).padStart(9)} spans/s  ${String(r.payloadsPerSec).padStart(7)} payloads/s  ${r.mbPerSec} MB/s (${r.payloadBytes} B/payload)${memory}`,
     );
   }
 }

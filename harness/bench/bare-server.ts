@@ -41,24 +41,38 @@ async function profilesOf(usersUrl: string, activities: Activity[]): Promise<Map
   return new Map(body.users.map((u) => [u.handle, u]));
 }
 
-function activitiesApp(store: Store, usersUrl: string): express.Express {
-  const app = express();
-  app.get('/api/activities/home', async (_req, res) => {
-    const activities = await store.homeFeed(FEED_LIMIT);
-    const profiles = await profilesOf(usersUrl, activities);
-    res.json({ activities: activities.map((a) => present(a, profiles)) });
-  });
-  app.get('/api/activities/search', async (req, res) => {
-    const term = String(req.query.term ?? '').trim();
-    const activities = await store.search(term, FEED_LIMIT);
-    const profiles = await profilesOf(usersUrl, activities);
-    res.json({ term, activities: activities.map((a) => present(a, profiles)) });
-  });
+/** The bare activities app (exported for the in-process layer bench, which measures it against ours). */
+export function activitiesApp(store: Store, usersUrl: string): express.Express {
+  return mountActivityRoutes(bareApp(), store, usersUrl);
+}
+
+/** The two benchmarked routes as plain handlers (the layer bench also runs them inside our route wrapper). */
+export function bareActivityHandlers(store: Store, usersUrl: string) {
+  return {
+    async home(_req: express.Request, res: express.Response): Promise<void> {
+      const activities = await store.homeFeed(FEED_LIMIT);
+      const profiles = await profilesOf(usersUrl, activities);
+      res.json({ activities: activities.map((a) => present(a, profiles)) });
+    },
+    async search(req: express.Request, res: express.Response): Promise<void> {
+      const term = String(req.query.term ?? '').trim();
+      const activities = await store.search(term, FEED_LIMIT);
+      const profiles = await profilesOf(usersUrl, activities);
+      res.json({ term, activities: activities.map((a) => present(a, profiles)) });
+    },
+  };
+}
+
+/** The benchmarked routes on `app`, with nothing in front (the layer bench puts our layers there). */
+export function mountActivityRoutes(app: express.Express, store: Store, usersUrl: string): express.Express {
+  const handlers = bareActivityHandlers(store, usersUrl);
+  app.get('/api/activities/home', handlers.home);
+  app.get('/api/activities/search', handlers.search);
   return app;
 }
 
-function usersApp(store: Store): express.Express {
-  const app = express();
+export function usersApp(store: Store): express.Express {
+  const app = bareApp();
   app.get('/api/users', async (req, res) => {
     if (req.get(TOKEN_HEADER) !== serviceToken) {
       res.status(401).json({ error: 'Missing or invalid service token' });
@@ -73,14 +87,19 @@ function usersApp(store: Store): express.Express {
   return app;
 }
 
+export function bareApp(): express.Express {
+  const app = express();
+  // The real services set these too; they are app configuration, not instrumentation.
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  return app;
+}
+
 async function main(): Promise<void> {
   const role = process.env.ROLE === 'users' ? 'users' : 'activities';
   const store = await createStore({ dataDir: process.env.DATA_DIR ?? './data', fileName: `${role}.sqlite` });
   const usersUrl = process.env.USERS_URL ?? `http://127.0.0.1:${process.env.USERS_PORT ?? 4568}`;
   const app = role === 'activities' ? activitiesApp(store, usersUrl) : usersApp(store);
-  // The real services set these too; they are app configuration, not instrumentation.
-  app.disable('x-powered-by');
-  app.set('etag', false);
   app.get('/api/health-check', (_req, res) => {
     res.json({ status: 'ok', service: role });
   });
@@ -96,7 +115,10 @@ async function main(): Promise<void> {
   });
 }
 
-void main().catch((error: unknown) => {
-  process.stderr.write(`bare server failed: ${(error as Error)?.stack ?? error}\n`);
-  process.exit(1);
-});
+// Run as a process by the bench; imported (for its apps) by the layer bench.
+if (require.main === module) {
+  void main().catch((error: unknown) => {
+    process.stderr.write(`bare server failed: ${(error as Error)?.stack ?? error}\n`);
+    process.exit(1);
+  });
+}

@@ -11,22 +11,15 @@ import { type SkippedArm, selectArms } from './arms';
 import type { DropAckInfo } from './drop-ack-child';
 import { IpcChild } from './ipc-child';
 import type { LoadOptions, LoadRequest, LoadSummary } from './load-child';
+import { noiseVerdict } from './noise';
 import { distFile } from './paths';
 import { type PinningPlan, planPinning } from './pinning';
 import { cpuMs, peakRssMb, sumOf } from './proc-stats';
+import { benchRunHeaders, HOME_ROUTE, LIGHT_ROUTE } from './routes';
 import { startServerPair } from './servers';
 import { summarizeArm, withRatios } from './summary';
 import type { BenchReport, BenchSettings, RoundSample } from './types';
 
-/**
- * The light read: a search that matches nothing, so the route does one store query and no users-service call.
- * The home feed: a store query plus the batch call to the users service (a trace that crosses processes).
- */
-export const LIGHT_ROUTE: LoadRequest = {
-  method: 'GET',
-  path: '/api/activities/search?term=zz-bench-no-match',
-};
-export const HOME_ROUTE: LoadRequest = { method: 'GET', path: '/api/activities/home' };
 const MIX: LoadRequest[] = [LIGHT_ROUTE, HOME_ROUTE];
 
 export const DEFAULT_SETTINGS: BenchSettings = {
@@ -94,6 +87,11 @@ interface Helpers {
   settings: BenchSettings;
 }
 
+/** CPU ms between two readings ÷ requests served in between; null if a reading is missing. */
+function perRequest(before: number | null, after: number | null, requests: number): number | null {
+  return before !== null && after !== null && requests > 0 ? (after - before) / requests : null;
+}
+
 /** One arm, one round, on a fresh server pair. */
 async function measureArm(arm: string, round: number, h: Helpers): Promise<RoundSample> {
   await h.sandbox.request('reset');
@@ -105,7 +103,7 @@ async function measureArm(arm: string, round: number, h: Helpers): Promise<Round
         connections: h.settings.connections,
         durationS,
         requests,
-        headers: { 'x-bakeoff-run': `bench-${arm}-${round}` },
+        headers: benchRunHeaders(arm, round),
       } satisfies LoadOptions,
     });
   let stopped = false;
@@ -115,6 +113,7 @@ async function measureArm(arm: string, round: number, h: Helpers): Promise<Round
     const mix = await load(MIX, h.settings.durationS);
     const cpuAfter = sumOf(pair.pids, cpuMs);
     const light = await load([LIGHT_ROUTE], h.settings.lightDurationS);
+    const cpuAfterLight = sumOf(pair.pids, cpuMs);
     const rssMb = sumOf(pair.pids, peakRssMb);
     // Stopping drains and flushes every adapter, so the byte counts include what was still buffered.
     const stop = await pair.stop();
@@ -136,10 +135,8 @@ async function measureArm(arm: string, round: number, h: Helpers): Promise<Round
       p97_5Ms: mix.p97_5Ms,
       p99Ms: mix.p99Ms,
       lightRps: light.rps,
-      cpuMsPerRequest:
-        cpuBefore !== null && cpuAfter !== null && mix.requests > 0
-          ? (cpuAfter - cpuBefore) / mix.requests
-          : null,
+      lightCpuMsPerRequest: perRequest(cpuAfter, cpuAfterLight, light.requests),
+      cpuMsPerRequest: perRequest(cpuBefore, cpuAfter, mix.requests),
       rssMb,
       servedRequests: warm.requests + mix.requests + light.requests,
       vendorBytes: bytes,
@@ -213,8 +210,18 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const results = withRatios(
     arms.map((arm) => summarizeArm(arm, samples.get(arm) ?? [], failures.get(arm) ?? [])),
   );
+  const lightRpsOf = (arm: string) =>
+    (samples.get(arm) ?? []).filter((r) => r.requests > 0).map((r) => r.lightRps);
+  const noise = noiseVerdict({
+    bareLightRps: lightRpsOf('bare'),
+    noneLightRps: lightRpsOf('none'),
+    loadAverageAtStart: loadAtStart,
+    cpus: os.availableParallelism(),
+  });
+  log(`bench: ${noise.message}`);
   return {
     machine: machineInfo(loadAtStart),
+    noise,
     command: options.command,
     startedAt,
     settings: { ...settings, pinning, routes: { light: LIGHT_ROUTE.path, mix: MIX.map((r) => r.path) } },

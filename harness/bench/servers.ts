@@ -6,21 +6,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { scrubVendorEnv } from '../../vendors/credential-scrub';
 import type { DropAckInfo } from './drop-ack-child';
 import { distFile } from './paths';
 import { pinnedCommand } from './pinning';
-
-/** Prefixes of variables that could send bench traffic to a real vendor account or change an SDK's setup. */
-const VENDOR_ENV_PREFIXES = [
-  'HONEYCOMB_',
-  'SENTRY_',
-  'ROLLBAR_',
-  'DD_',
-  'AWS_',
-  'OTEL_',
-  'CLOUDWATCH_',
-  'XRAY_',
-];
 
 export interface ServerPair {
   activitiesUrl: string;
@@ -35,12 +24,10 @@ export function armEnv(
   sandbox: DropAckInfo,
   dataDir: string,
 ): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!VENDOR_ENV_PREFIXES.some((prefix) => key.startsWith(prefix))) env[key] = value;
-  }
   return {
-    ...env,
+    // The same credential policy as compare and the demo (vendors/credential-scrub.ts); vendor settings are
+    // dropped too, so every arm runs the same SDK setup whatever the caller's shell holds.
+    ...scrubVendorEnv(process.env, { settings: 'drop' }),
     OBSERVABILITY: arm === 'bare' ? 'none' : arm,
     PORT: '0',
     USERS_PORT: '0',

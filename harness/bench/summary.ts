@@ -41,6 +41,7 @@ export function summarizeArm(name: string, rounds: RoundSample[], startFailures:
     bytesPerRequest: served > 0 ? bytes / served : null,
     payloadsPerRequest: served > 0 ? payloads / served : null,
     lightRpsMedian: median(measured.map((r) => r.lightRps)),
+    lightCpuMsPerRequest: median(present(measured.map((r) => r.lightCpuMsPerRequest))),
     ratioToNone: null,
     ratioToBare: null,
     lightRatioToNone: null,

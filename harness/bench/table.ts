@@ -12,6 +12,7 @@ const COLUMNS: Array<{ title: string; cell(a: ArmResult): string }> = [
   { title: '÷bare', cell: (a) => pct(a.ratioToBare) },
   { title: 'light req/s', cell: (a) => fixed(a.lightRpsMedian) },
   { title: 'light ÷bare', cell: (a) => pct(a.lightRatioToBare) },
+  { title: 'light CPU ms/req', cell: (a) => fixed(a.lightCpuMsPerRequest, 3) },
   { title: 'p50 ms', cell: (a) => fixed(a.p50Ms, 1) },
   { title: 'p97.5 ms', cell: (a) => fixed(a.p97_5Ms, 1) },
   { title: 'p99 ms', cell: (a) => fixed(a.p99Ms, 1) },
@@ -35,5 +36,6 @@ export function formatTable(report: BenchReport): string {
     out.push(`! ${arm.name} is INVALID: ${arm.invalidReasons.join('; ')}`);
   }
   for (const skip of report.skipped) out.push(`- ${skip.name} skipped: ${skip.reason}`);
+  out.push(`noise: ${report.noise.message}`);
   return `${out.join('\n')}\n`;
 }

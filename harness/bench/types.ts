@@ -1,4 +1,5 @@
 /** The bench's public result shapes: `bench.json` is a `BenchReport`. */
+import type { NoiseVerdict } from './noise';
 import type { PinningPlan } from './pinning';
 
 export interface BenchSettings {
@@ -23,6 +24,8 @@ export interface RoundSample {
   p99Ms: number;
   /** Light-route-only phase. */
   lightRps: number;
+  /** Both services' CPU over the light phase ÷ its requests. */
+  lightCpuMsPerRequest: number | null;
   cpuMsPerRequest: number | null;
   rssMb: number | null;
   /** All requests the pair served (warm-up, mixed, light), the divisor of the byte figures. */
@@ -47,6 +50,7 @@ export interface ArmResult {
   bytesPerRequest: number | null;
   payloadsPerRequest: number | null;
   lightRpsMedian: number | null;
+  lightCpuMsPerRequest: number | null;
   /** rpsMedian ÷ the `none` arm's (null without a `none` arm). */
   ratioToNone: number | null;
   ratioToBare: number | null;
@@ -68,6 +72,8 @@ export interface BenchReport {
     /** 1-minute load average when the bench started and ended: other work on the machine skews every figure. */
     loadAverage: { start: number; end: number };
   };
+  /** Whether the machine was quiet enough for `none ÷ bare` to mean anything, and why not. */
+  noise: NoiseVerdict;
   command: string;
   startedAt: string;
   settings: BenchSettings & { pinning: PinningPlan; routes: { light: string; mix: string[] } };

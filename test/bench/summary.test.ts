@@ -11,6 +11,7 @@ const sample = (round: number, rps: number, extra: Partial<RoundSample> = {}): R
   p97_5Ms: 5,
   p99Ms: 8,
   lightRps: rps * 2,
+  lightCpuMsPerRequest: 0.5,
   cpuMsPerRequest: 1,
   rssMb: 100,
   servedRequests: 1000,
