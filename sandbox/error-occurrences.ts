@@ -5,7 +5,7 @@
  * side-by-side view and the compare report all count occurrences through this module, and keep the native records
  * inside each occurrence as a fidelity fact rather than as extra errors.
  */
-import type { ErrorRecord, LogRecord, SandboxVendor, SpanRecord, StackFrame } from './model';
+import type { ErrorRecord, LogRecord, SandboxVendor, SpanRecord } from './model';
 
 /**
  * How a vendor's console counts errors:
@@ -67,19 +67,7 @@ export const OCCURRENCE_RULES: Readonly<Record<SandboxVendor, OccurrenceRule>> =
 });
 
 /** One row of `/api/errors`: the record that represents the occurrence, plus every native record behind it. */
-export interface ErrorOccurrence {
-  vendor: SandboxVendor;
-  type: string;
-  message: string;
-  frames: StackFrame[];
-  level: string;
-  timestamp: number;
-  traceId: string | null;
-  spanId: string | null;
-  runId: string | null;
-  seq: number | null;
-  attributes: Record<string, unknown>;
-  native: Record<string, Record<string, unknown>>;
+export interface ErrorOccurrence extends ErrorRecord {
   /** Oldest first: the error events (or, for CloudWatch, the log lines) the vendor sent for this occurrence. */
   records: Array<ErrorRecord | LogRecord>;
   recordCount: number;
