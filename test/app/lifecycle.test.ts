@@ -1,6 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +9,7 @@ import { SERVICE_TOKEN_FILE } from '../../app/service-token';
 import { type DeadEndpoint, deadVendorEnv, hangingEndpoint } from '../../harness/dead-endpoints';
 import { sandboxEnv } from '../../harness/services';
 import { type Spawned, spawnCli } from '../helpers/cli';
+import { freePort } from '../helpers/ports';
 
 const started: Spawned[] = [];
 const endpoints: DeadEndpoint[] = [];
@@ -217,15 +217,3 @@ describe('service token', () => {
     expect((await serve.exited).code).toBe(0);
   }, 60_000);
 });
-
-/** A port nobody listens on now (`serve` polls fixed ports to know its services are up). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Spawned, spawnCli } from '../helpers/cli';
+import { freePort } from '../helpers/ports';
 
 const started: Spawned[] = [];
 afterAll(() => {
@@ -25,18 +26,6 @@ function serve(args: string[], env: Record<string, string> = {}): Spawned {
   );
   started.push(proc);
   return proc;
-}
-
-/** A port nobody listens on now (the services need fixed ports: `serve` polls them to know they are up). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function ports() {

@@ -7,11 +7,11 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { promises as fs, readdirSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { freePort } from './ports';
 
 const run = promisify(execFile);
 const POSTGRES_ROOT = '/usr/lib/postgresql';
@@ -190,17 +190,6 @@ function stopAtExit(binDir: string, dataDir: string, tempDir: string): void {
     if (isRoot()) spawnSync('runuser', ['-u', 'postgres', '--', pgCtl, ...args]);
     else spawnSync(pgCtl, args);
     spawnSync('rm', ['-rf', tempDir]);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 
