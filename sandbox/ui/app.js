@@ -1071,6 +1071,15 @@ async function renderCompare(run, seqText) {
 
 // ---- router and live updates -----------------------------------------------------------------------------
 
+// Views that live in their own file (sandbox/ui/views/*.js, classic scripts loaded after this one) register
+// here: `registerView('search', { nav: 'search', render: (parts) => renderSearch() })`. The first path
+// segment of the hash picks the view; `parts` are the decoded segments after it.
+const VIEWS = {};
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- called by sandbox/ui/views/*.js
+function registerView(name, { nav, render }) {
+  VIEWS[name] = { nav, render };
+}
+
 function route() {
   const path = location.hash.replace(/^#/, '').split('?')[0] || '/';
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
@@ -1087,6 +1096,10 @@ function route() {
     case 'compare':
       return { nav: 'compare', render: () => renderCompare(parts[1], parts[2]) };
     default:
+      if (Object.hasOwn(VIEWS, parts[0])) {
+        const v = VIEWS[parts[0]];
+        return { nav: v.nav, render: () => v.render(parts.slice(1)) };
+      }
       return {
         nav: '',
         render: async () => emptyState('Unknown page', h('a', { href: '#/' }, 'Back to traces')),
@@ -1147,5 +1160,8 @@ window.addEventListener('hashchange', () => {
   view.dataset.ready = 'false';
   render();
 });
-void loadVendors().then(render);
-connectLive();
+// After every script of the page has run, so views in their own files have registered.
+window.addEventListener('DOMContentLoaded', () => {
+  void loadVendors().then(render);
+  connectLive();
+});
