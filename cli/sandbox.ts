@@ -5,7 +5,9 @@
 import { parseArgs } from 'node:util';
 import { BakeoffError } from '../config/errors';
 import { integerFlag } from './args';
-import { DEFAULT_PORTS, type Sandbox, startSandbox } from '../sandbox/server';
+import { INGEST_MODULES, OWN_PORTS } from '../sandbox/ingest';
+import { addressName, type IngestModule, portFlag, portOption } from '../sandbox/ingest/module';
+import { DEFAULT_PORTS, type Sandbox, type SandboxOptions, startSandbox } from '../sandbox/server';
 import { DEFAULT_CAPS, type SandboxCaps } from '../sandbox/store';
 
 export const SANDBOX_HELP = `Usage: bakeoff sandbox [options]
@@ -17,11 +19,9 @@ Options:
   --allow-host NAME     also answer requests addressed to NAME (repeatable or comma-separated), e.g. a
                         compose service name; loopback names and IP addresses are always answered
   --port N              UI, JSON API, Sentry/Rollbar/CloudWatch/OTLP ingest (default ${DEFAULT_PORTS.port})
-  --otlp-port N         OTLP/HTTP ingest (default ${DEFAULT_PORTS.otlpPort})
-  --datadog-port N      Datadog trace agent API (default ${DEFAULT_PORTS.datadogPort})
-  --xray-port N         X-Ray daemon, UDP segments + TCP sampling (default ${DEFAULT_PORTS.xrayPort})
-                        (every port: 0 picks a free one)
-  --data DIR            keep everything in DIR/sandbox.ndjson and reload it at start (default: memory only)
+${OWN_PORTS.map((p) => `  ${`${portFlag(p)} N`.padEnd(22)}${p.help} (default ${p.defaultPort})\n`).join('')}                        (every port: 0 picks a free one)
+  --data DIR            keep everything in DIR/sandbox.ndjson (SQS queues in DIR/sqs.ndjson) and reload it
+                        at start (default: memory only)
   --max-spans N         spans kept in memory (default ${DEFAULT_CAPS.maxSpans}); oldest evicted first
   --max-errors N        error events kept (default ${DEFAULT_CAPS.maxErrors})
   --max-logs N          log lines kept (default ${DEFAULT_CAPS.maxLogs})
@@ -74,9 +74,7 @@ export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {
         host: { type: 'string' },
         'allow-host': { type: 'string', multiple: true },
         port: { type: 'string' },
-        'otlp-port': { type: 'string' },
-        'datadog-port': { type: 'string' },
-        'xray-port': { type: 'string' },
+        ...Object.fromEntries(OWN_PORTS.map((p) => [portFlag(p).slice(2), { type: 'string' as const }])),
         data: { type: 'string' },
         'max-spans': { type: 'string' },
         'max-errors': { type: 'string' },
@@ -115,12 +113,11 @@ export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {
     .map((h) => h.trim())
     .filter(Boolean);
 
+  const ownPorts = Object.fromEntries(OWN_PORTS.map((p) => [portOption(p), port(portFlag(p).slice(2))]));
   const sandbox: Sandbox = await startSandbox({
     host: str('host'),
     port: port('port'),
-    otlpPort: port('otlp-port'),
-    datadogPort: port('datadog-port'),
-    xrayPort: port('xray-port'),
+    ...(ownPorts as SandboxOptions),
     dataDir: str('data'),
     caps,
     allowedHosts,
@@ -128,12 +125,12 @@ export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {
 
   out(`bakeoff sandbox`);
   out(`  UI + JSON API     ${sandbox.url}`);
-  out(`  Sentry DSN        http://<key>@${sandbox.url.replace(/^http:\/\//, '')}/1`);
-  out(`  Rollbar endpoint  ${sandbox.url}/api/1/item/`);
-  out(`  CloudWatch Logs   ${sandbox.url}/`);
-  out(`  OTLP/HTTP         ${sandbox.otlpUrl}  (also ${sandbox.url}/v1/traces)`);
-  out(`  Datadog agent     ${sandbox.datadogUrl}`);
-  out(`  X-Ray daemon      ${sandbox.xrayAddress} (UDP + TCP)`);
+  const addresses = sandbox as unknown as Record<string, string>;
+  for (const module of INGEST_MODULES as readonly IngestModule[]) {
+    const own = module.ownPort ? addresses[addressName(module.ownPort)] : undefined;
+    for (const [label, where] of module.banner({ url: sandbox.url, own }))
+      out(`  ${label.padEnd(18)}${where}`);
+  }
   if (str('data')) {
     const { lines, skipped } = sandbox.replayed;
     out(

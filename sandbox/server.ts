@@ -1,7 +1,7 @@
 /**
- * Starts the vendor sandbox: the UI + JSON API + HTTP ingest app, the OTLP/HTTP port, the Datadog agent port
- * and the X-Ray daemon, all feeding one store. Every port is configurable and 0 means "pick a free one", so
- * tests can run side by side; the returned URLs carry the real ports.
+ * Starts the vendor sandbox: the UI + JSON API app on the main port and every ingest module's listeners
+ * (sandbox/ingest/index.ts), all feeding one store. Every port is configurable and 0 means "pick a free one",
+ * so tests can run side by side; the returned URLs carry the real ports.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,17 +9,26 @@ import path from 'node:path';
 import express from 'express';
 import { BakeoffError } from '../config/errors';
 import { apiErrorHandler, apiNotFound, apiRouter } from './api';
-import { cloudwatchRouter } from './ingest/cloudwatch';
-import { datadogRouter } from './ingest/datadog';
-import { otlpRouter } from './ingest/otlp';
-import { rollbarRouter } from './ingest/rollbar';
-import { sentryRouter } from './ingest/sentry';
-import { startXrayDaemon } from './ingest/xray';
+import { INGEST_MODULES, type IngestAddresses, type IngestPortOptions, OWN_PORTS } from './ingest';
+import {
+  addressName,
+  type IngestContext,
+  type Listening,
+  type OwnPort,
+  portFlag,
+  portOption,
+} from './ingest/module';
 import { FileJournal } from './persist';
+import { withReleases } from './release';
 import { requestGuard } from './request-guard';
 import { type SandboxCaps, SandboxStore } from './store';
 
-export const DEFAULT_PORTS = Object.freeze({ port: 4400, otlpPort: 4318, datadogPort: 8126, xrayPort: 2000 });
+/** The main port, then each module's own port by option name: `{ port: 4400, otlpPort: 4318, … }`. */
+export const DEFAULT_PORTS: Readonly<{ port: number } & Required<IngestPortOptions>> = Object.freeze(
+  Object.fromEntries([['port', 4400], ...OWN_PORTS.map((p) => [portOption(p), p.defaultPort])]) as {
+    port: number;
+  } & Required<IngestPortOptions>,
+);
 
 /**
  * How long a client may take to send its headers, and its whole request. A body that trickles in (or never
@@ -30,17 +39,12 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 const TIMEOUT_CHECK_MS = 1_000;
 
-export interface SandboxOptions {
+/** Also a port per ingest module with one of its own (`otlpPort`, `datadogPort`, `xrayPort`; see DEFAULT_PORTS). */
+export interface SandboxOptions extends IngestPortOptions {
   /** Interface every listener binds to. Default `127.0.0.1` (use `0.0.0.0` on EC2 to reach the UI). */
   host?: string;
-  /** UI, JSON API and the HTTP ingest routes of Sentry, Rollbar, CloudWatch Logs and OTLP. Default 4400. */
+  /** UI, JSON API and the ingest modules' main-port routes (Sentry, Rollbar, CloudWatch Logs, OTLP). Default 4400. */
   port?: number;
-  /** OTLP/HTTP, the OpenTelemetry default port (https://opentelemetry.io/docs/specs/otlp/#otlphttp). Default 4318. */
-  otlpPort?: number;
-  /** Datadog trace agent API (https://docs.datadoghq.com/tracing/guide/send_traces_to_agent_by_api/). Default 8126. */
-  datadogPort?: number;
-  /** X-Ray daemon UDP segments + TCP sampling API (https://docs.aws.amazon.com/xray/latest/devguide/xray-daemon.html). Default 2000. */
-  xrayPort?: number;
   /** Directory for `sandbox.ndjson`: every accepted payload is appended and replayed at start. Unset → memory only. */
   dataDir?: string;
   /** Memory caps and the byte budget; see `SandboxCaps` for defaults. */
@@ -54,34 +58,32 @@ export interface SandboxOptions {
   timeouts?: { headersMs?: number; requestMs?: number };
 }
 
-export interface Sandbox {
+/** Also each ingest module's own address (`otlpUrl`, `datadogUrl`, `xrayAddress` as `host:port`). */
+export type Sandbox = IngestAddresses & {
   /** UI + JSON API, e.g. `http://127.0.0.1:4400`. */
   url: string;
-  otlpUrl: string;
-  datadogUrl: string;
-  /** `host:port` as `AWS_XRAY_DAEMON_ADDRESS` wants it. */
-  xrayAddress: string;
   store: SandboxStore;
   /** Lines replayed from `dataDir` at start, and lines skipped as unreadable. */
   replayed: { lines: number; skipped: number };
   close(): Promise<void>;
-}
+};
 
 const UI_DIR = path.join(__dirname, 'ui');
 
 /**
- * The :4400 app: the Host and cross-site guard, the JSON API (specific paths only), then the vendor ingest
- * routes, then the static UI.
+ * The :4400 app: the Host and cross-site guard, the JSON API (specific paths only), then each ingest module's
+ * main-port routes in list order, then the static UI.
  */
-export function createSandboxApp(store: SandboxStore, guard = requestGuard()): express.Express {
+export function createSandboxApp(
+  store: SandboxStore,
+  guard = requestGuard(),
+  ctx: IngestContext = { sink: withReleases(store), onClose: () => undefined },
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(guard);
   app.use(apiRouter(store));
-  app.use(otlpRouter(store));
-  app.use(sentryRouter(store));
-  app.use(rollbarRouter(store));
-  app.use(cloudwatchRouter(store));
+  for (const module of INGEST_MODULES) if ('mainPort' in module) app.use(module.mainPort.routes(ctx));
   app.use(express.static(UI_DIR, { index: 'index.html', maxAge: 0 }));
   app.use('/api', apiNotFound);
   app.use(apiErrorHandler);
@@ -106,12 +108,13 @@ function portInUse(host: string, port: number, listener: string, flag: string): 
   );
 }
 
-function listen(
-  app: express.Express,
-  where: { host: string; port: number; timeouts: { headersMs: number; requestMs: number } },
-  listener: string,
-  flag: string,
-): Promise<http.Server> {
+interface ListenAt {
+  host: string;
+  port: number;
+  timeouts: { headersMs: number; requestMs: number };
+}
+
+function listen(app: express.Express, where: ListenAt, listener: string, flag: string): Promise<Listening> {
   const { host, port, timeouts } = where;
   return new Promise((resolve, reject) => {
     const server = http.createServer(
@@ -129,7 +132,7 @@ function listen(
     server.once('error', onError);
     server.once('listening', () => {
       server.off('error', onError);
-      resolve(server);
+      resolve({ port: (server.address() as AddressInfo).port, close: () => closeServer(server) });
     });
   });
 }
@@ -158,9 +161,10 @@ function checkPort(name: string, port: number): number {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
   const port = checkPort('port', options.port ?? DEFAULT_PORTS.port);
-  const otlpPort = checkPort('otlpPort', options.otlpPort ?? DEFAULT_PORTS.otlpPort);
-  const datadogPort = checkPort('datadogPort', options.datadogPort ?? DEFAULT_PORTS.datadogPort);
-  const xrayPort = checkPort('xrayPort', options.xrayPort ?? DEFAULT_PORTS.xrayPort);
+  const ownPorts = OWN_PORTS.map((p) => {
+    const option = portOption(p) as keyof IngestPortOptions;
+    return { listener: p, port: checkPort(option, options[option] ?? p.defaultPort) };
+  });
 
   const journal = options.dataDir ? new FileJournal(options.dataDir) : undefined;
   const store = new SandboxStore({ caps: options.caps, journal });
@@ -177,53 +181,58 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const on = (p: number) => ({ host, port: p, timeouts });
 
-  const servers: http.Server[] = [];
-  let xray: { port: number; close(): Promise<void> } | null = null;
+  const listening: Listening[] = [];
+  const onClose: Array<() => void | Promise<void>> = [];
+  const onClosing: Array<() => void | Promise<void>> = [];
+  const ctx: IngestContext = {
+    sink: withReleases(store),
+    dataDir: options.dataDir,
+    onClose: (fn) => onClose.push(fn),
+    onClosing: (fn) => onClosing.push(fn),
+  };
   const closeAll = async () => {
-    await Promise.allSettled([...servers.map(closeServer), xray?.close()]);
+    await Promise.allSettled(onClosing.map((fn) => fn()));
+    await Promise.allSettled(listening.map((l) => l.close()));
+    await Promise.allSettled(onClose.map((fn) => fn()));
     journal?.close();
   };
 
+  const addresses: Record<string, string> = {};
+  const h = urlHost(host);
   try {
-    servers.push(await listen(createSandboxApp(store, guard), on(port), 'UI/API listener', '--port'));
-    servers.push(
-      await listen(
-        singleRouterApp(otlpRouter(store), guard),
-        on(otlpPort),
-        'OTLP/HTTP listener',
-        '--otlp-port',
-      ),
-    );
-    servers.push(
-      await listen(
-        singleRouterApp(datadogRouter(store), guard),
-        on(datadogPort),
-        'Datadog agent listener',
-        '--datadog-port',
-      ),
-    );
-    try {
-      xray = await startXrayDaemon({ host, port: xrayPort, sink: store });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw portInUse(host, xrayPort, 'X-Ray daemon (UDP+TCP)', '--xray-port');
-      }
-      throw err;
+    const main = await listen(createSandboxApp(store, guard, ctx), on(port), 'UI/API listener', '--port');
+    listening.push(main);
+    addresses.url = `http://${h}:${main.port}`;
+    for (const { listener, port: wanted } of ownPorts) {
+      const bound = await bindOwnPort(listener, ctx, on(wanted), guard);
+      listening.push(bound);
+      addresses[addressName(listener)] =
+        listener.kind === 'http' ? `http://${h}:${bound.port}` : `${h}:${bound.port}`;
     }
   } catch (err) {
     await closeAll();
     throw err;
   }
+  return { ...(addresses as IngestAddresses & { url: string }), store, replayed, close: closeAll };
+}
 
-  const h = urlHost(host);
-  const portOf = (s: http.Server) => (s.address() as AddressInfo).port;
-  return {
-    url: `http://${h}:${portOf(servers[0])}`,
-    otlpUrl: `http://${h}:${portOf(servers[1])}`,
-    datadogUrl: `http://${h}:${portOf(servers[2])}`,
-    xrayAddress: `${h}:${xray.port}`,
-    store,
-    replayed,
-    close: closeAll,
-  };
+/** Binds one module's own port: an HTTP app wrapped in the guard and timeouts, or the module's own sockets. */
+async function bindOwnPort(
+  listener: OwnPort,
+  ctx: IngestContext,
+  where: ListenAt,
+  guard: express.RequestHandler,
+): Promise<Listening> {
+  const flag = portFlag(listener);
+  if (listener.kind === 'http') {
+    return listen(singleRouterApp(listener.routes(ctx), guard), where, listener.label, flag);
+  }
+  try {
+    return await listener.bind(ctx, { host: where.host, port: where.port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw portInUse(where.host, where.port, listener.label, flag);
+    }
+    throw err;
+  }
 }

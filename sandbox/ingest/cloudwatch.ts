@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
 import express from 'express';
 import { emptyBatch, type IngestBatch, type IngestSink } from '../model';
 import { logFromEvent } from './cloudwatch-message';
 import { AwsError, CloudWatchState, type LogGroupState, type LogStreamState } from './cloudwatch-state';
 import { isObject, type JsonObject } from './json-fields';
-import { rawBodyParser } from './otlp-body';
+import { rawBodyParser } from './body';
+import { defineIngestModule } from './module';
 
 /**
  * CloudWatch Logs' JSON 1.1 API as the AWS SDK v3 speaks it: `POST /` with `X-Amz-Target: Logs_20140328.<Op>`
@@ -124,18 +126,23 @@ function sendError(res: express.Response, type: string, message: string, status 
   send(res, status, { __type: type, message });
 }
 
+/**
+ * Requests that name a CloudWatch Logs target, or speak AWS JSON without any target, are ours (the latter get
+ * UnknownOperationException, as AWS answers); anything else on `/` (another AWS service's target, such as
+ * `AmazonSQS.*`) passes on to the next module.
+ */
+function isLogsCall(req: http.IncomingMessage): boolean {
+  const target = req.headers['x-amz-target'];
+  if (target) return String(target).startsWith(TARGET_PREFIX);
+  return (req.headers['content-type'] ?? '').startsWith('application/x-amz-json');
+}
+
 /** @param state log groups and streams; pass one in to share it or inspect it (tests). */
 export function cloudwatchRouter(
   sink: IngestSink,
   state: CloudWatchState = new CloudWatchState(),
 ): express.Router {
   const router = express.Router();
-  // Requests that name a CloudWatch Logs target, or speak AWS JSON without one, are ours (the latter get
-  // UnknownOperationException, as AWS answers); anything else on `/` passes on to the rest of the sandbox.
-  const isLogsCall = (req: express.Request) =>
-    (req.get('x-amz-target') ?? '').startsWith(TARGET_PREFIX) ||
-    (req.get('content-type') ?? '').startsWith('application/x-amz-json');
-
   router.post(
     '/',
     (req, _res, next) => next(isLogsCall(req) ? undefined : 'route'),
@@ -193,3 +200,25 @@ export function cloudwatchRouter(
   });
   return router;
 }
+
+/**
+ * CloudWatch Logs on the main port (the SDK client's `endpoint`). The drop-ack sandbox runs the real router
+ * with a sink that only counts: winston-cloudwatch loops if DescribeLogStreams doesn't list the stream it just
+ * created, so a canned answer would not do.
+ */
+export const cloudwatchIngest = defineIngestModule({
+  vendors: ['cloudwatch'],
+  mainPort: {
+    routes: (ctx) => cloudwatchRouter(ctx.sink),
+    dropAck: (count) => {
+      const app = express();
+      app.disable('x-powered-by');
+      app.use(cloudwatchRouter({ accept: (_vendor, meta) => count('cloudwatch', meta.bytes) }));
+      return {
+        claims: (req, path) => req.method === 'POST' && path === '/' && isLogsCall(req),
+        answer: (req, res) => app(req, res),
+      };
+    },
+  },
+  banner: ({ url }) => [['CloudWatch Logs', `${url}/`]],
+});

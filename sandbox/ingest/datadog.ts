@@ -2,7 +2,9 @@ import express, { type Request, type Response } from 'express';
 import { correlationOf } from '../correlation';
 import type { ErrorRecord, IngestBatch, IngestSink, SpanKind, SpanRecord } from '../model';
 import { DdDecodeError, type DdSpan, decodeV04, decodeV05 } from './datadog-decode';
-import { DEFAULT_BODY_LIMIT, IngestHttpError, readRawBody } from './otlp-body';
+import { DEFAULT_BODY_LIMIT, IngestHttpError, readRawBody } from './body';
+import { drain, reply } from './drop-ack-io';
+import { defineIngestModule } from './module';
 import { parseStackTrace } from './otlp-stack';
 
 /** Options for the Datadog agent emulation. */
@@ -116,6 +118,41 @@ export function datadogRouter(sink: IngestSink, options: DatadogRouterOptions = 
   });
   return router;
 }
+
+/** Drop-ack `/info`: only the routes the drop-ack answer serves, so dd-trace sends nothing else. */
+const DROP_ACK_INFO = JSON.stringify({
+  ...AGENT_INFO,
+  version: 'bakeoff-drop-ack',
+  endpoints: ['/v0.4/traces', '/v0.5/traces', '/v0.7/config', '/telemetry/proxy/'],
+  config: { statsd_port: 0 },
+});
+
+/** The Datadog trace agent on a port of its own (8126, where dd-trace looks by default). */
+export const datadogIngest = defineIngestModule({
+  vendors: ['datadog'],
+  ownPort: {
+    key: 'datadog',
+    kind: 'http',
+    defaultPort: 8126,
+    label: 'Datadog agent listener',
+    help: 'Datadog trace agent API',
+    routes: (ctx) => datadogRouter(ctx.sink),
+    // Traces get `{"rate_by_service":{}}`, `/info` lists the endpoints, the rest a quiet 2xx.
+    dropAck: (count) => (req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      void drain(req).then(({ bytes }) => {
+        if (path === '/info') {
+          reply(res, 200, DROP_ACK_INFO);
+          return;
+        }
+        count('datadog', bytes);
+        if (/^\/v0\.[345]\/traces$/.test(path)) reply(res, 200, JSON.stringify({ rate_by_service: {} }));
+        else reply(res, path.startsWith('/telemetry/') ? 202 : 200, '{}');
+      });
+    },
+  },
+  banner: ({ own }) => [['Datadog agent', `${own}`]],
+});
 
 const KINDS = new Set<SpanKind>(['server', 'client', 'internal', 'producer', 'consumer']);
 const NANOS_PER_MS = 1_000_000n;

@@ -1,6 +1,9 @@
+import type http from 'node:http';
 import express, { type Request, type Response } from 'express';
 import type { IngestBatch, IngestSink, SandboxVendor } from '../model';
-import { DEFAULT_BODY_LIMIT, IngestHttpError, readRawBody } from './otlp-body';
+import { DEFAULT_BODY_LIMIT, IngestHttpError, readRawBody } from './body';
+import { drain, reply } from './drop-ack-io';
+import { type Count, defineIngestModule } from './module';
 import { logsToBatch, tracesToBatch } from './otlp-map';
 import { decodeLogsRequest, decodeTraceRequest } from './otlp-proto';
 
@@ -28,8 +31,9 @@ export function otlpRouter(sink: IngestSink, options: OtlpRouterOptions = {}): e
       try {
         encoding = encodingOf(req.headers['content-type']);
         const { wireBytes, body } = await readRawBody(req, limit);
-        const vendor: SandboxVendor = req.headers['x-honeycomb-team'] !== undefined ? 'honeycomb' : 'otlp';
-        const batch = decode(body, encoding, vendor);
+        const vendor = vendorOf(req);
+        const decoded = decode(body, encoding, vendor);
+        const batch = vendor === 'xray-otel' ? toXrayTraceIds(decoded) : decoded;
         sink.accept(
           vendor,
           { route: path, bytes: wireBytes, contentType: req.headers['content-type'] ?? null },
@@ -68,6 +72,34 @@ export function otlpRouter(sink: IngestSink, options: OtlpRouterOptions = {}): e
   return router;
 }
 
+/**
+ * Who sent it, from the headers' presence and shape, never a secret's value: Honeycomb is OTLP plus a key header;
+ * X-Ray's OTLP endpoint takes OTLP signed with SigV4 for the `xray` service (the credential scope names it).
+ */
+function vendorOf(req: http.IncomingMessage): SandboxVendor {
+  if (req.headers['x-honeycomb-team'] !== undefined) return 'honeycomb';
+  if (XRAY_SIGV4_SCOPE.test(req.headers.authorization ?? '')) return 'xray-otel';
+  return 'otlp';
+}
+
+/** `AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/xray/aws4_request, …`. */
+const XRAY_SIGV4_SCOPE = /^AWS4-HMAC-SHA256\s+Credential=[^/,\s]+\/\d{8}\/[^/,\s]+\/xray\/aws4_request\b/;
+
+/**
+ * X-Ray shows every trace id in its own spelling, `1-<8 hex: epoch seconds>-<24 hex>`, OTLP ones included; so
+ * does the sandbox, so an `xray-otel` trace and the X-Ray SDK segments that continue it share one id.
+ */
+function toXrayTraceIds(batch: IngestBatch): IngestBatch {
+  const xray = (id: string) => (/^[0-9a-f]{32}$/.test(id) ? `1-${id.slice(0, 8)}-${id.slice(8)}` : id);
+  for (const span of batch.spans) {
+    span.traceId = xray(span.traceId);
+    for (const link of span.links ?? []) link.traceId = xray(link.traceId);
+  }
+  for (const error of batch.errors) if (error.traceId) error.traceId = xray(error.traceId);
+  for (const log of batch.logs) if (log.traceId) log.traceId = xray(log.traceId);
+  return batch;
+}
+
 function encodingOf(contentType: string | undefined): Encoding {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
@@ -97,3 +129,37 @@ function parse<T>(body: Buffer, encoding: Encoding, decodeProtobuf: (b: Uint8Arr
   }
   return value as T;
 }
+
+const isExport = (req: http.IncomingMessage, path: string) =>
+  req.method === 'POST' && path.startsWith('/v1/');
+
+/** Drop-ack: an empty 200 in the encoding the exporter used (an empty Export*ServiceResponse). */
+function answerExport(req: http.IncomingMessage, res: http.ServerResponse, count: Count): void {
+  void drain(req).then(({ bytes }) => {
+    count(vendorOf(req), bytes);
+    if ((req.headers['content-type'] ?? '').includes('json')) reply(res, 200, '{}');
+    else reply(res, 200, Buffer.alloc(0), 'application/x-protobuf');
+  });
+}
+
+/** OTLP/HTTP on the main port (what `BAKEOFF_SANDBOX` points at) and on 4318, the OpenTelemetry default. */
+export const otlpIngest = defineIngestModule({
+  vendors: ['honeycomb', 'otlp', 'xray-otel'],
+  mainPort: {
+    routes: (ctx) => otlpRouter(ctx.sink),
+    dropAck: (count) => ({ claims: isExport, answer: (req, res) => answerExport(req, res, count) }),
+  },
+  ownPort: {
+    key: 'otlp',
+    kind: 'http',
+    defaultPort: 4318,
+    label: 'OTLP/HTTP listener',
+    help: 'OTLP/HTTP ingest',
+    routes: (ctx) => otlpRouter(ctx.sink),
+    dropAck: (count) => (req, res) => {
+      if (isExport(req, (req.url ?? '/').split('?')[0])) answerExport(req, res, count);
+      else reply(res, 404, '{"message":"OTLP/HTTP serves POST /v1/traces, /v1/logs, /v1/metrics"}');
+    },
+  },
+  banner: ({ url, own }) => [['OTLP/HTTP', `${own}  (also ${url}/v1/traces)`]],
+});

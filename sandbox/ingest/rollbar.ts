@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { IngestSink } from '../model';
 import { isObject } from './json-fields';
-import { rawBodyParser } from './otlp-body';
+import { rawBodyParser } from './body';
+import { drain, reply } from './drop-ack-io';
+import { defineIngestModule } from './module';
 import { itemToBatch } from './rollbar-item';
 
 /**
@@ -73,3 +75,21 @@ export function rollbarRouter(sink: IngestSink): express.Router {
   });
   return router;
 }
+
+/** Rollbar's item API on the main port (`endpoint: <sandbox>/api/1/item/`). */
+export const rollbarIngest = defineIngestModule({
+  vendors: ['rollbar'],
+  mainPort: {
+    routes: (ctx) => rollbarRouter(ctx.sink),
+    dropAck: (count) => ({
+      claims: (req, path) => req.method === 'POST' && path.startsWith('/api/1/item'),
+      answer: (req, res) => {
+        void drain(req).then(({ bytes }) => {
+          count('rollbar', bytes);
+          reply(res, 200, JSON.stringify({ err: 0, result: { id: null, uuid: randomUUID() } }));
+        });
+      },
+    }),
+  },
+  banner: ({ url }) => [['Rollbar endpoint', `${url}/api/1/item/`]],
+});

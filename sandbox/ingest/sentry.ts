@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
 import zlib from 'node:zlib';
 import express from 'express';
 import { emptyBatch, type IngestBatch, type IngestSink } from '../model';
 import { isObject, type JsonObject } from './json-fields';
-import { BodyError, decodeContent, readRawBody } from './sentry-body';
+import { decodeContent, IngestHttpError, readWireBody } from './body';
+import { drain, reply } from './drop-ack-io';
+import { defineIngestModule } from './module';
 import { type Envelope, EnvelopeError, itemJson, parseEnvelope } from './sentry-envelope';
 import { errorFromEvent } from './sentry-event';
 import { logsFromItem } from './sentry-logs';
@@ -100,8 +104,9 @@ export function sentryRouter(sink: IngestSink): express.Router {
     const project = String(req.params.project);
     const route = `/api/:project/${kind}/`;
     try {
-      // A body parser mounted ahead of this router may already have read the bytes.
-      const raw = Buffer.isBuffer(req.body) ? req.body : await readRawBody(req, SENTRY_MAX_BODY_BYTES);
+      // A body parser mounted ahead of this router may already have read the bytes. @sentry/node gzips
+      // envelopes above 32 KB and sends no content-type, so the decompressed size has its own, larger cap.
+      const raw = Buffer.isBuffer(req.body) ? req.body : await readWireBody(req, SENTRY_MAX_BODY_BYTES);
       const body = decodeContent(raw, req.get('content-encoding'), SENTRY_MAX_DECOMPRESSED_BYTES);
       let batch: IngestBatch;
       let eventId: unknown;
@@ -125,7 +130,7 @@ export function sentryRouter(sink: IngestSink): express.Router {
       );
       res.status(200).json(typeof eventId === 'string' ? { id: eventId } : {});
     } catch (err) {
-      if (err instanceof BodyError) sendError(res, err.status, err.message);
+      if (err instanceof IngestHttpError) sendError(res, err.status, err.message);
       else if (err instanceof AuthError) sendError(res, 401, err.message);
       else if (err instanceof EnvelopeError || err instanceof SpanPayloadError) {
         sendError(res, 400, `invalid ${kind}: ${err.message}`);
@@ -137,3 +142,35 @@ export function sentryRouter(sink: IngestSink): express.Router {
   router.post('/api/:project/store/', handle('store'));
   return router;
 }
+
+/** The event id from an uncompressed envelope's first line, else a fresh one (Sentry answers `{"id": …}`). */
+function eventIdOf(head: Buffer | null, req: http.IncomingMessage): string {
+  if (head && !req.headers['content-encoding']) {
+    const newline = head.indexOf(10);
+    try {
+      const header = JSON.parse(head.subarray(0, newline < 0 ? head.length : newline).toString('utf8'));
+      if (typeof header?.event_id === 'string') return header.event_id;
+    } catch {
+      // a store-endpoint event or a partial first chunk: any id will do
+    }
+  }
+  return randomUUID().replaceAll('-', '');
+}
+
+/** Sentry's envelope and store endpoints on the main port, where a DSN `http://<key>@host:port/1` points. */
+export const sentryIngest = defineIngestModule({
+  vendors: ['sentry'],
+  mainPort: {
+    routes: (ctx) => sentryRouter(ctx.sink),
+    dropAck: (count) => ({
+      claims: (req, path) => req.method === 'POST' && /^\/api\/[^/]+\/(envelope|store)\/?$/.test(path),
+      answer: (req, res) => {
+        void drain(req).then(({ bytes, head }) => {
+          count('sentry', bytes);
+          reply(res, 200, JSON.stringify({ id: eventIdOf(head, req) }));
+        });
+      },
+    }),
+  },
+  banner: ({ url }) => [['Sentry DSN', `http://<key>@${url.replace(/^http:\/\//, '')}/1`]],
+});

@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import type { IngestSink, PayloadMeta } from '../model';
+import { type BindAddress, type Count, defineIngestModule, type Listening } from './module';
 import { handleSamplingRequest } from './xray-sampling';
 import {
   documentToBatch,
@@ -267,3 +268,44 @@ export async function bindBoth(
   }
   throw lastError;
 }
+
+/** The drop-ack daemon: sampling answered for real (FixedRate 1), datagrams and sampling polls only counted. */
+async function bindCountingDaemon(where: BindAddress, count: Count): Promise<Listening> {
+  const { tcp, udp, port } = await bindBoth(where.host, where.port, (req, res) => {
+    // Sampling polls are part of what the SDK sends, so their bodies count too (as their own line).
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    req.on('end', () => count('xray-sampling', bytes));
+    handleSamplingRequest(req, res);
+  });
+  udp.on('message', (msg) => count('xray', msg.length));
+  udp.on('error', () => undefined);
+  return {
+    port,
+    close: () =>
+      Promise.all([
+        new Promise<void>((resolve) => udp.close(() => resolve())),
+        new Promise<void>((resolve) => {
+          tcp.close(() => resolve());
+          tcp.closeAllConnections();
+        }),
+      ]).then(() => undefined),
+  };
+}
+
+/** The X-Ray daemon: UDP segments and the TCP sampling API on one number (2000, the daemon's default). */
+export const xrayIngest = defineIngestModule({
+  vendors: ['xray'],
+  ownPort: {
+    key: 'xray',
+    kind: 'socket',
+    defaultPort: 2000,
+    label: 'X-Ray daemon (UDP+TCP)',
+    help: 'X-Ray daemon, UDP segments + TCP sampling',
+    bind: (ctx, where) => startXrayDaemon({ ...where, sink: ctx.sink }),
+    dropAck: bindCountingDaemon,
+  },
+  banner: ({ own }) => [['X-Ray daemon', `${own} (UDP + TCP)`]],
+});

@@ -1,6 +1,6 @@
 /**
- * The sandbox's one request-body reader, shared by every HTTP ingest route (OTLP, Datadog, Sentry, Rollbar,
- * CloudWatch Logs) and `/api/import`'s size check. It reads raw bytes itself rather than with express.raw,
+ * The sandbox's one request-body reader, shared by every HTTP ingest module (sandbox/ingest/module.ts) and
+ * `/api/import`'s size check; its one error type, IngestHttpError, carries the HTTP status to answer. It reads raw bytes itself rather than with express.raw,
  * because the wire size matters to the compare report (body-parser only exposes the inflated size, and OTel's
  * gzip export is chunked, so there's no Content-Length), and because body-parser reads a too-large body to its
  * end before answering 413, which lets a client that declares 50 MB and never sends it hold a socket.
@@ -98,7 +98,7 @@ export function bodyChunks(req: IncomingMessage): AsyncIterable<Buffer> {
 
 /**
  * Reads a request body and undoes its Content-Encoding. `limit` bounds the bytes on the wire, and
- * `decompressedLimit` what they may inflate to. Shared by the OTLP and Datadog decoders.
+ * `decompressedLimit` what they may inflate to.
  */
 export async function readRawBody(
   req: IncomingMessage,
