@@ -3,9 +3,14 @@
  * strings longer than the per-value limit truncated with a visible marker and their original size, containers
  * nested deeper than the depth limit replaced by a marker (a value 20 000 levels deep would otherwise break
  * every JSON answer that includes it), and a large value that a decoder put both in `attributes` and in a
- * native bag kept once. The walk also measures the record, which is what the store's byte budget counts.
+ * native bag kept once. The walk also measures the record, which is what the store's byte budget counts: an
+ * upper bound of its UTF-8 JSON size (`Buffer.byteLength(JSON.stringify(record))`), never below it, exact for
+ * plain ASCII strings and keys, with each number counted as its longest possible form.
  *
  * The result is a fixed point: sanitizing it again (journal replay, import of an export) changes nothing.
+ *
+ * This runs on every span the sandbox keeps, so the verdicts for short strings and for keys (which repeat on
+ * every span: names, enum-like values, attribute keys) are cached per sanitizer.
  */
 import { isSecretKey, REDACTED, redactText } from './redact';
 
@@ -25,24 +30,100 @@ export const DEFAULT_VALUE_LIMITS: Readonly<ValueLimits> = Object.freeze({
 const SHARED_MIN_BYTES = 1024;
 /** Object keys are bounded too, and never checked against credential names past this length. */
 const MAX_KEY_LENGTH = 1024;
-/** What a record costs beyond its values (field names, ids, numbers), as a flat estimate. */
+/** Slack for the record's own braces; everything else is counted as it is walked. */
 const RECORD_OVERHEAD_BYTES = 64;
+/** Strings up to this long have their bounded form and size cached; a cache is dropped whole when full. */
+const CACHED_STRING_LENGTH = 256;
+const CACHE_SIZE = 20_000;
+/** `"[redacted]"` in JSON. */
+const REDACTED_BYTES = REDACTED.length + 2;
+/** The longest JSON a finite double can take: `-1.2345678901234567e-300`. */
+const MAX_NUMBER_BYTES = 24;
+/** Characters JSON writes as themselves, one byte each: printable ASCII but `"` and `\`. */
+const PLAIN_JSON = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 const depthMarker = (maxDepth: number) => `[truncated: nested deeper than ${maxDepth} levels]`;
 const sharedMarker = (key: string) => `[stored once: see attributes[${JSON.stringify(key)}]]`;
 
+/** A string's size as a JSON value in UTF-8, quotes included; a regexp test for the usual plain ASCII. */
+const jsonStringBytes = (s: string): number =>
+  PLAIN_JSON.test(s) ? s.length + 2 : Buffer.byteLength(JSON.stringify(s));
+
+/** Digits of an integer, sign included; the longest form for anything else. */
+function numberBytes(n: number): number {
+  if (!Number.isSafeInteger(n)) return Number.isFinite(n) ? MAX_NUMBER_BYTES : 4; // NaN, ±Infinity → null
+  let digits = n < 0 ? 2 : 1;
+  for (let rest = Math.abs(n); rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
+}
+
+/** What a string becomes, and its JSON size. */
+interface BoundedString {
+  text: string;
+  bytes: number;
+}
+
+/** Where a bag sits in the record, which decides its rules. */
+const enum Bag {
+  /** The record's own fields. */
+  Fields,
+  /** `attributes`: large values noted, to be kept once. */
+  Attributes,
+  /** `native`: a bag of bags. */
+  NativeBags,
+  /** Any other object: inside `attributes`, or inside a native bag. */
+  Plain,
+  NativePlain,
+}
+
 export class RecordSanitizer {
-  constructor(readonly limits: Readonly<ValueLimits> = DEFAULT_VALUE_LIMITS) {}
+  private strings = new Map<string, BoundedString>();
+  /** Per key: its JSON size ×2, +1 when it names a credential. */
+  private keys = new Map<string, number>();
+  private readonly cachedLength: number;
+
+  constructor(readonly limits: Readonly<ValueLimits> = DEFAULT_VALUE_LIMITS) {
+    this.cachedLength = Math.min(CACHED_STRING_LENGTH, limits.maxValueBytes);
+  }
 
   /**
-   * `record` bounded, and its estimated serialized size in bytes. Copy on write: a record with nothing to
-   * change comes back as the same object (most do), so ingest allocates little; `record` itself is never
-   * modified.
+   * `record` bounded, and its serialized size in bytes (an upper bound, see above). Copy on write: a record
+   * with nothing to change comes back as the same object (most do), so ingest allocates little; `record`
+   * itself is never modified.
    */
   sanitize<T extends object>(record: T): { record: T; bytes: number } {
-    const walk = new Walk(this.limits);
-    const out = walk.fields(record as Record<string, unknown>);
+    const walk = new Walk(this);
+    const out = walk.object(record as Record<string, unknown>, Bag.Fields, 0);
     return { record: out as T, bytes: walk.bytes + RECORD_OVERHEAD_BYTES };
+  }
+
+  /** `s` truncated and redacted, with its JSON size. */
+  bound(s: string): BoundedString {
+    if (s.length > this.cachedLength) return this.boundUncached(s);
+    let known = this.strings.get(s);
+    if (known === undefined) {
+      known = this.boundUncached(s);
+      if (this.strings.size >= CACHE_SIZE) this.strings = new Map();
+      this.strings.set(s, known);
+    }
+    return known;
+  }
+
+  private boundUncached(s: string): BoundedString {
+    const bounded = s.length > this.limits.maxValueBytes ? truncate(s, this.limits.maxValueBytes) : s;
+    const text = redactText(bounded);
+    return { text, bytes: jsonStringBytes(text) };
+  }
+
+  /** A key's JSON size ×2, +1 when it names a credential (the key as given: callers bound it first). */
+  keyVerdict(key: string): number {
+    let known = this.keys.get(key);
+    if (known === undefined) {
+      known = (jsonStringBytes(key) << 1) | (isSecretKey(key) ? 1 : 0);
+      if (this.keys.size >= CACHE_SIZE) this.keys = new Map();
+      this.keys.set(key, known);
+    }
+    return known;
   }
 }
 
@@ -70,80 +151,80 @@ class Walk {
   /** Large attribute values (strings by content, objects by identity) → their attribute key; made when needed. */
   private shared: Map<unknown, string> | null = null;
 
-  constructor(private readonly limits: Readonly<ValueLimits>) {}
-
-  /** The record's own fields: `attributes` and `native` are bags with their own rules, the rest plain values. */
-  fields(record: Record<string, unknown>): Record<string, unknown> {
-    return this.mapObject(record, (field, value) => {
-      if (field === 'attributes' && isBag(value)) return this.attributes(value);
-      if (field === 'native' && isBag(value)) return this.native(value);
-      return this.value(value, 1);
-    });
-  }
-
-  private attributes(bag: Record<string, unknown>): Record<string, unknown> {
-    return this.mapObject(bag, (key, raw) => {
-      if (isSecretKey(key)) return this.redacted(raw);
-      const before = this.bytes;
-      const value = this.value(raw, 2);
-      const large = this.bytes - before >= SHARED_MIN_BYTES;
-      if (large && raw !== null && (typeof raw === 'string' || typeof raw === 'object')) {
-        this.shared ??= new Map();
-        if (!this.shared.has(raw)) this.shared.set(raw, key);
-      }
-      return value;
-    });
-  }
-
-  private native(bags: Record<string, unknown>): Record<string, unknown> {
-    return this.mapObject(bags, (_name, bag) => this.value(bag, 2, true));
-  }
-
-  private value(v: unknown, depth: number, inNative = false): unknown {
-    if (typeof v === 'string') {
-      if (inNative && v.length >= SHARED_MIN_BYTES && this.shared?.has(v)) return this.pointer(v);
-      return this.string(v);
-    }
-    if (typeof v === 'number' || typeof v === 'boolean') {
-      this.bytes += 8;
-      return v;
-    }
-    // JSON has no BigInt; a decoder that hands one over would otherwise break every answer.
-    if (typeof v === 'bigint') return this.string(v.toString());
-    if (v === null || typeof v !== 'object') {
-      this.bytes += 4;
-      return v === undefined ? undefined : null;
-    }
-    if (inNative && this.shared?.has(v)) return this.pointer(v);
-    if (depth > this.limits.maxDepth) return this.string(depthMarker(this.limits.maxDepth));
-    this.bytes += 2;
-    if (Array.isArray(v)) return this.mapArray(v, depth, inNative);
-    return this.mapObject(v as Record<string, unknown>, (key, item) =>
-      isSecretKey(key) ? this.redacted(item) : this.value(item, depth + 1, inNative),
-    );
-  }
+  constructor(private readonly sanitizer: RecordSanitizer) {}
 
   /**
-   * `bag` with every own entry passed through `each` (its key bounded first); the same object when no key or
-   * value changed. for…in, not Object.entries: this runs for every bag of every record.
+   * `bag` (at `depth` in the record) with every own entry bounded, its key first; the same object when no key
+   * or value changed. for…in, not Object.entries, and no callback: this runs for every bag of every record.
    */
-  private mapObject(
-    bag: Record<string, unknown>,
-    each: (key: string, value: unknown) => unknown,
-  ): Record<string, unknown> {
+  object(bag: Record<string, unknown>, kind: Bag, depth: number): Record<string, unknown> {
+    this.bytes += 2;
     let out: Record<string, unknown> | null = null;
     for (const rawKey in bag) {
       if (!Object.hasOwn(bag, rawKey)) continue;
       const raw = bag[rawKey];
-      const key = this.key(rawKey);
-      const next = each(key, raw);
+      const key = rawKey.length > MAX_KEY_LENGTH ? truncate(rawKey, MAX_KEY_LENGTH) : rawKey;
+      const verdict = this.sanitizer.keyVerdict(key);
+      this.bytes += (verdict >> 1) + 2; // the key, its colon and a comma
+      let next: unknown;
+      if (kind === Bag.Fields) {
+        if (key === 'attributes' && isBag(raw)) next = this.object(raw, Bag.Attributes, depth + 1);
+        else if (key === 'native' && isBag(raw)) next = this.object(raw, Bag.NativeBags, depth + 1);
+        else next = this.value(raw, depth + 1, false);
+      } else if (kind === Bag.NativeBags) next = this.value(raw, depth + 1, true);
+      else if (verdict & 1) next = this.redacted(raw);
+      else if (kind === Bag.Attributes) next = this.attribute(key, raw, depth + 1);
+      else next = this.value(raw, depth + 1, kind === Bag.NativePlain);
       if (out === null && (next !== raw || key !== rawKey)) out = entriesBefore(bag, rawKey);
       if (out !== null) put(out, key, next);
     }
     return out ?? bag;
   }
 
-  private mapArray(list: unknown[], depth: number, inNative: boolean): unknown[] {
+  private attribute(key: string, raw: unknown, depth: number): unknown {
+    const before = this.bytes;
+    const value = this.value(raw, depth, false);
+    const large = this.bytes - before >= SHARED_MIN_BYTES;
+    if (large && raw !== null && (typeof raw === 'string' || typeof raw === 'object')) {
+      this.shared ??= new Map();
+      if (!this.shared.has(raw)) this.shared.set(raw, key);
+    }
+    return value;
+  }
+
+  /** `v` at `depth`: a container deeper than the limit becomes a marker. */
+  private value(v: unknown, depth: number, inNative: boolean): unknown {
+    if (typeof v === 'string') {
+      if (inNative && v.length >= SHARED_MIN_BYTES && this.shared?.has(v)) return this.pointer(v);
+      return this.string(v);
+    }
+    if (typeof v === 'number') {
+      this.bytes += numberBytes(v);
+      return v;
+    }
+    if (typeof v === 'boolean') {
+      this.bytes += 5;
+      return v;
+    }
+    // JSON has no BigInt; a decoder that hands one over would otherwise break every answer.
+    if (typeof v === 'bigint') return this.string(v.toString());
+    if (v === null || typeof v !== 'object') {
+      this.bytes += 4; // null, or an undefined that JSON leaves out or writes as null
+      return v === undefined ? undefined : null;
+    }
+    if (inNative && this.shared?.has(v)) return this.pointer(v);
+    // A Date or the like is stored as what JSON writes for it, so the record and its size agree with its JSON.
+    if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+      return this.value((v as { toJSON(): unknown }).toJSON(), depth, inNative);
+    }
+    const { maxDepth } = this.sanitizer.limits;
+    if (depth > maxDepth) return this.string(depthMarker(maxDepth));
+    if (Array.isArray(v)) return this.array(v, depth, inNative);
+    return this.object(v as Record<string, unknown>, inNative ? Bag.NativePlain : Bag.Plain, depth);
+  }
+
+  private array(list: unknown[], depth: number, inNative: boolean): unknown[] {
+    this.bytes += 2 + list.length; // brackets and commas
     let out: unknown[] | null = null;
     for (let i = 0; i < list.length; i++) {
       const next = this.value(list[i], depth + 1, inNative);
@@ -159,21 +240,14 @@ class Walk {
 
   /** Empty values say nothing, so they stay as they are; anything else under a credential's name goes. */
   private redacted(v: unknown): unknown {
-    this.bytes += REDACTED.length;
+    this.bytes += REDACTED_BYTES;
     return v === null || v === undefined || v === '' ? v : REDACTED;
   }
 
-  private key(k: string): string {
-    const key = k.length > MAX_KEY_LENGTH ? truncate(k, MAX_KEY_LENGTH) : k;
-    this.bytes += key.length + 4;
-    return key;
-  }
-
   private string(s: string): string {
-    const bounded = s.length > this.limits.maxValueBytes ? truncate(s, this.limits.maxValueBytes) : s;
-    const out = redactText(bounded);
-    this.bytes += out.length + 2;
-    return out;
+    const { text, bytes } = this.sanitizer.bound(s);
+    this.bytes += bytes;
+    return text;
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type SpanRecord,
 } from './model';
 import { DEFAULT_VALUE_LIMITS, RecordSanitizer } from './sanitize';
+import type { TraceSummary } from '../shared/sandbox-api';
 
 /**
  * Memory caps. When a record cap is reached the oldest record of that kind is evicted (FIFO); when the byte
@@ -32,8 +33,9 @@ export interface SandboxCaps {
   /** Per-request payload accounting records kept. Default 100 000. */
   maxPayloads: number;
   /**
-   * Byte budget for spans, errors and logs together, counted as their serialized size. Default 256 MiB; the
-   * live heap measured 1.0–1.3× of it (docs/performance.md, "The sandbox under load and hostile input").
+   * Byte budget for spans, errors and logs together, counted as their serialized size (an upper bound of their
+   * JSON, sanitize.ts). Default 256 MiB; with it full the sandbox measured ~500 MB RSS (docs/performance.md,
+   * "The sandbox under load and hostile input").
    */
   maxBytes: number;
   /** Longest string value kept; longer ones are truncated with a marker giving the original size. Default 64 KiB. */
@@ -80,22 +82,8 @@ export interface PreparedLine {
   bytes: { spans: number[]; errors: number[]; logs: number[] };
 }
 
-export interface TraceSummary {
-  vendor: SandboxVendor;
-  traceId: string;
-  rootName: string;
-  rootSpanId: string;
-  services: string[];
-  spanCount: number;
-  startMs: number;
-  durationMs: number;
-  error: boolean;
-  runId: string | null;
-  seq: number | null;
-  /** When the sandbox first / last received a span of this trace (epoch ms). */
-  receivedAt: number;
-  updatedAt: number;
-}
+// `/api/traces` rows are a wire type, declared in shared/ for the harness and tests too.
+export type { TraceSummary } from '../shared/sandbox-api';
 
 export interface VendorCounts {
   vendor: SandboxVendor;
@@ -233,10 +221,33 @@ class BoundedQueue<T> {
 interface TraceEntry {
   vendor: SandboxVendor;
   traceId: string;
-  spans: Map<string, SpanRecord>;
+  /** Its key in `SandboxStore.traces`, made once per trace rather than on every eviction. */
+  key: string;
+  /** By span id. */
+  spans: Map<string, HeldSpan>;
   receivedAt: number;
   updatedAt: number;
   summary: TraceSummary | null;
+}
+
+/**
+ * One stored span and what eviction and the byte budget need about it. One small object per span, found by
+ * its trace and span id: no per-span key string and no store-wide map of 200 000 entries for the collector
+ * to trace through.
+ */
+interface HeldSpan {
+  span: SpanRecord;
+  receivedAt: number;
+  bytes: number;
+  trace: TraceEntry;
+}
+
+/** The span records of a trace entry (its map holds them with their bookkeeping). */
+const recordsOf = (entry: TraceEntry): SpanRecord[] => Array.from(entry.spans.values(), (held) => held.span);
+
+/** The same, lazily, for scans that read each span once. */
+function* spanRecords(entry: TraceEntry): IterableIterator<SpanRecord> {
+  for (const held of entry.spans.values()) yield held.span;
 }
 
 /** The record as the line's vendor's: copied only when a decoder or import left another vendor on it. */
@@ -244,8 +255,6 @@ const ofVendor = <T extends { vendor: SandboxVendor }>(record: T, vendor: Sandbo
   record.vendor === vendor ? record : { ...record, vendor };
 
 const traceKey = (vendor: string, traceId: string) => `${vendor}\u0000${traceId}`;
-const spanKey = (vendor: string, traceId: string, spanId: string) =>
-  `${vendor}\u0000${traceId}\u0000${spanId}`;
 
 const zeroCounts = (vendor: SandboxVendor): VendorCounts => ({
   vendor,
@@ -343,6 +352,8 @@ export function summarize(entry: {
     error,
     runId: corr.runId,
     seq: corr.seq,
+    // The root's; Datadog tags only service-entry spans with `version`, so else the earliest span's that has one.
+    release: root?.release ?? byStart.find((s) => s.release !== undefined)?.release ?? null,
     receivedAt: entry.receivedAt,
     updatedAt: entry.updatedAt,
   };
@@ -353,17 +364,12 @@ export class SandboxStore implements IngestSink {
   private readonly journal: Journal | undefined;
   private readonly now: () => number;
   private readonly sanitizer: RecordSanitizer;
-  // Insertion order = eviction order; receivedAt is kept so an export/import keeps time-to-visible true.
-  private readonly spans = new Map<
-    string,
-    { span: SpanRecord; receivedAt: number; bytes: number; order: number }
-  >();
   private readonly traces = new Map<string, TraceEntry>();
   /**
-   * Span keys oldest first, for eviction. Not `spans.keys().next()`: a Map keeps deleted entries as holes until
-   * it rehashes, so finding its first live entry after many evictions walks them all, on every eviction.
+   * Every span held, oldest first: insertion order = eviction order (an update keeps its place). receivedAt is
+   * kept so an export/import keeps time-to-visible true.
    */
-  private readonly spanOrder = new BoundedQueue<string>(Number.MAX_SAFE_INTEGER);
+  private readonly spanOrder = new BoundedQueue<HeldSpan>(Number.MAX_SAFE_INTEGER);
   private errorQueue: BoundedQueue<ErrorRecord>;
   private logQueue: BoundedQueue<LogRecord>;
   private payloadQueue: BoundedQueue<PayloadRecord>;
@@ -487,9 +493,15 @@ export class SandboxStore implements IngestSink {
       counts.bytes += line.payload.bytes;
       this.payloadQueue.push(line.payload);
     }
-    line.spans.forEach((span, i) => {
-      if (this.upsertSpan(ofVendor(span, line.vendor), receivedAt, bytes.spans[i])) counts.spans++;
-    });
+    // Spans of one trace mostly arrive together: the entry found for one span is tried first for the next.
+    let entry: TraceEntry | undefined;
+    for (let i = 0; i < line.spans.length; i++) {
+      const span = ofVendor(line.spans[i], line.vendor);
+      if (entry === undefined || entry.traceId !== span.traceId) entry = this.traceEntry(span, receivedAt);
+      if (this.upsertSpan(entry, span, receivedAt, bytes.spans[i])) counts.spans++;
+      // Eviction may have dropped the entry (a trace longer than the span cap): look it up again next time.
+      if (entry.spans.size === 0) entry = undefined;
+    }
     line.errors.forEach((error, i) => {
       this.bytes += bytes.errors[i];
       this.bytes -= this.errorQueue.push(ofVendor(error, line.vendor), bytes.errors[i], this.arrivals++);
@@ -517,63 +529,59 @@ export class SandboxStore implements IngestSink {
     }
   }
 
-  /** @returns true when the span is new (not an update of one already stored). */
-  private upsertSpan(span: SpanRecord, receivedAt: number, bytes: number): boolean {
-    const key = spanKey(span.vendor, span.traceId, span.spanId);
-    const tKey = traceKey(span.vendor, span.traceId);
-    let entry = this.traces.get(tKey);
+  /** The entry of the span's trace, made when it is the trace's first span. */
+  private traceEntry(span: SpanRecord, receivedAt: number): TraceEntry {
+    const key = traceKey(span.vendor, span.traceId);
+    let entry = this.traces.get(key);
     if (!entry) {
       entry = {
         vendor: span.vendor,
         traceId: span.traceId,
+        key,
         spans: new Map(),
         receivedAt,
         updatedAt: receivedAt,
         summary: null,
       };
-      this.traces.set(tKey, entry);
+      this.traces.set(key, entry);
     }
-    const existing = this.spans.get(key);
-    let stored = span;
-    let size = bytes;
-    if (existing) {
-      // A merge keeps the keys of both versions, so it is bounded and measured again as one record.
-      ({ record: stored, bytes: size } = this.sanitizer.sanitize(mergeSpan(existing.span, span)));
-      this.bytes -= existing.bytes;
-    }
-    this.bytes += size;
-    // An update keeps the span's place in the eviction order (Map.set on an existing key does not move it).
-    const order = existing?.order ?? this.arrivals++;
-    this.spans.set(key, { span: stored, receivedAt, bytes: size, order });
-    if (!existing) this.spanOrder.push(key, 0, order);
-    entry.spans.set(span.spanId, stored);
-    entry.updatedAt = Math.max(entry.updatedAt, receivedAt);
-    entry.summary = null;
-    if (!existing) this.evictSpans();
-    return !existing;
+    return entry;
   }
 
-  private evictSpans(): void {
-    while (this.spans.size > this.caps.maxSpans) this.evictOldestSpan();
+  /** @returns true when the span is new (not an update of one already stored). */
+  private upsertSpan(entry: TraceEntry, span: SpanRecord, receivedAt: number, bytes: number): boolean {
+    entry.updatedAt = Math.max(entry.updatedAt, receivedAt);
+    entry.summary = null;
+    const existing = entry.spans.get(span.spanId);
+    if (existing) {
+      // A merge keeps the keys of both versions, so it is bounded and measured again as one record. The span
+      // keeps its place in the eviction order.
+      const merged = this.sanitizer.sanitize(mergeSpan(existing.span, span));
+      this.bytes += merged.bytes - existing.bytes;
+      existing.span = merged.record;
+      existing.bytes = merged.bytes;
+      existing.receivedAt = receivedAt;
+      return false;
+    }
+    const held: HeldSpan = { span, receivedAt, bytes, trace: entry };
+    this.bytes += bytes;
+    entry.spans.set(span.spanId, held);
+    this.spanOrder.push(held, 0, this.arrivals++);
+    while (this.spanOrder.size > this.caps.maxSpans) this.evictOldestSpan();
+    return true;
   }
 
   private evictOldestSpan(): void {
-    const oldest = this.spanOrder.oldest!;
+    const { span, bytes, trace } = this.spanOrder.oldest!;
     this.spanOrder.shift();
-    const { span, bytes } = this.spans.get(oldest)!;
-    this.spans.delete(oldest);
     this.bytes -= bytes;
-    const tKey = traceKey(span.vendor, span.traceId);
-    const entry = this.traces.get(tKey);
-    if (!entry) return;
-    entry.spans.delete(span.spanId);
-    entry.summary = null;
-    if (entry.spans.size === 0) this.traces.delete(tKey);
+    trace.spans.delete(span.spanId);
+    trace.summary = null;
+    if (trace.spans.size === 0) this.traces.delete(trace.key);
   }
 
   /** Forget everything, including the counters and the journal. */
   clear(): void {
-    this.spans.clear();
     this.spanOrder.clear();
     this.traces.clear();
     this.errorQueue.clear();
@@ -618,7 +626,7 @@ export class SandboxStore implements IngestSink {
     bytes: number;
   } {
     return {
-      spans: this.spans.size,
+      spans: this.spanOrder.size,
       traces: this.traces.size,
       errors: this.errorQueue.size,
       logs: this.logQueue.size,
@@ -628,7 +636,7 @@ export class SandboxStore implements IngestSink {
   }
 
   private summaryOf(entry: TraceEntry): TraceSummary {
-    entry.summary ??= summarize({ ...entry, spans: entry.spans.values() });
+    entry.summary ??= summarize({ ...entry, spans: recordsOf(entry) });
     return entry.summary;
   }
 
@@ -654,7 +662,26 @@ export class SandboxStore implements IngestSink {
 
   /** One stored span, or null (never received, or evicted). */
   span(vendor: SandboxVendor, traceId: string, spanId: string): SpanRecord | null {
-    return this.spans.get(spanKey(vendor, traceId, spanId))?.span ?? null;
+    return this.traces.get(traceKey(vendor, traceId))?.spans.get(spanId)?.span ?? null;
+  }
+
+  /** Whether a trace of this id from this vendor is held (one map lookup: the logs view links ids with it). */
+  hasTrace(vendor: SandboxVendor, traceId: string): boolean {
+    return this.traces.has(traceKey(vendor, traceId));
+  }
+
+  /**
+   * Every trace held, unordered, with its summary and its spans (live and unordered, re-iterable: read them
+   * during the scan, don't keep them). The view queries (sandbox/views/) scan this instead of copying and
+   * ordering each trace as getTrace does.
+   */
+  *traceEntries(
+    vendor?: SandboxVendor,
+  ): IterableIterator<{ summary: TraceSummary; spans: Iterable<SpanRecord> }> {
+    for (const entry of this.traces.values()) {
+      if (vendor && entry.vendor !== vendor) continue;
+      yield { summary: this.summaryOf(entry), spans: { [Symbol.iterator]: () => spanRecords(entry) } };
+    }
   }
 
   getTrace(vendor: SandboxVendor, traceId: string): { summary: TraceSummary; spans: SpanRecord[] } | null {
@@ -662,7 +689,7 @@ export class SandboxStore implements IngestSink {
     if (!entry) return null;
     return {
       summary: this.summaryOf(entry),
-      spans: orderSpans([...entry.spans.values()]).map((o) => o.span),
+      spans: orderSpans(recordsOf(entry)).map((o) => o.span),
     };
   }
 
@@ -805,7 +832,7 @@ export class SandboxStore implements IngestSink {
     logs: LogRecord[];
   }): VendorRequestView {
     const summaries = c.traces.map((t) => this.summaryOf(t)).sort((a, b) => a.startMs - b.startMs);
-    const spans = c.traces.flatMap((t) => [...t.spans.values()]);
+    const spans = c.traces.flatMap(recordsOf);
     // Counted as /api/errors and the compare report count them: one row per occurrence (error-occurrences.ts).
     const newestFirst = <T extends ErrorRecord | LogRecord>(records: T[]) =>
       records.map((r) => ({ ...r, ...this.correlate(r) })).reverse();
@@ -820,7 +847,7 @@ export class SandboxStore implements IngestSink {
       end = Math.max(end, s.startMs + s.durationMs);
     }
     const glance = c.traces
-      .flatMap((t) => orderSpans([...t.spans.values()]))
+      .flatMap((t) => orderSpans(recordsOf(t)))
       .slice(0, GLANCE_SPANS)
       .map(({ span, depth }) => ({
         spanId: span.spanId,
@@ -863,7 +890,7 @@ export class SandboxStore implements IngestSink {
       // Spans that arrived together stay on one line, so each keeps its arrival time.
       let group: SpanRecord[] = [];
       let groupAt = 0;
-      for (const { span, receivedAt } of this.spans.values()) {
+      for (const { span, receivedAt } of this.spanOrder.values()) {
         if (span.vendor !== vendor) continue;
         if (group.length && (receivedAt !== groupAt || group.length >= chunk)) {
           yield { vendor, payload: null, receivedAt: groupAt, ...empty, spans: group };

@@ -17,7 +17,8 @@ const path = require('node:path');
 const { gzipSync } = require('node:zlib');
 
 const root = path.resolve(__dirname, '..');
-const cli = path.join(root, 'dist', 'cli', 'bakeoff.js');
+// BAKEOFF_DIST=<dir> points at another compiled tree (default ./dist), as in bench-ingest.js.
+const cli = path.join(process.env.BAKEOFF_DIST || path.join(root, 'dist'), 'cli', 'bakeoff.js');
 const args = process.argv.slice(2);
 const option = (name) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
 const only = (option('only') ?? 'fill,huge,import,slow').split(',');

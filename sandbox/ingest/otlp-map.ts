@@ -12,6 +12,7 @@ import type {
 import { levelOf } from './otlp-severity';
 import { parseStackTrace } from './otlp-stack';
 import { anyValue, durationMs, idHex, keyValues, nanosToMs, toInt } from './otlp-values';
+import { WireTraceRequest } from './otlp-wire';
 
 /**
  * OTLP export requests (protobuf-decoded or JSON, see otlp-values.ts) → the sandbox model.
@@ -85,21 +86,38 @@ const STATUS_NAMES = ['UNSET', 'OK', 'ERROR'] as const;
 const asArray = <T>(v: T[] | undefined | null): T[] => (Array.isArray(v) ? v : []);
 
 export function tracesToBatch(request: { resourceSpans?: unknown[] }, vendor: SandboxVendor): IngestBatch {
+  if (request instanceof WireTraceRequest) return wireBatch(request, vendor);
   const batch: IngestBatch = { spans: [], errors: [], logs: [] };
   for (const rs of asArray(request.resourceSpans as ResourceSpans[])) {
     const resource = keyValues(rs?.resource?.attributes);
     const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : 'unknown';
     for (const scope of asArray(rs?.scopeSpans)) {
       for (const span of asArray(scope?.spans)) {
-        const record = spanRecord(span, vendor, service, resource);
-        batch.spans.push(record);
-        for (const event of record.events ?? []) {
-          if (event.name === 'exception') batch.errors.push(exceptionRecord(event, record, resource));
-        }
+        addSpan(batch, spanRecord(span, vendor, service, resource), resource);
       }
     }
   }
   return batch;
+}
+
+/** Protobuf read by otlp-wire.ts: the records are made; they get their vendor and errors. */
+function wireBatch(request: WireTraceRequest, vendor: SandboxVendor): IngestBatch {
+  const batch: IngestBatch = { spans: [], errors: [], logs: [] };
+  for (const { resource, spans } of request.resourceSpans) {
+    for (const record of spans) {
+      record.vendor = vendor;
+      addSpan(batch, record, resource);
+    }
+  }
+  return batch;
+}
+
+/** The span, and an error record for each of its `exception` events. */
+function addSpan(batch: IngestBatch, record: SpanRecord, resource: Record<string, unknown>): void {
+  batch.spans.push(record);
+  for (const event of record.events ?? []) {
+    if (event.name === 'exception') batch.errors.push(exceptionRecord(event, record, resource));
+  }
 }
 
 function spanRecord(

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import { readTraceRequest } from './otlp-wire';
 
 /**
  * The OTLP protobuf messages, loaded once from the minimal .proto files in sandbox/proto (copied next to the
@@ -23,15 +24,23 @@ function messages(): { traces: protobuf.Type; logs: protobuf.Type } {
 }
 
 /**
- * Decodes an ExportTraceServiceRequest. The result is protobufjs message objects: present fields are own
- * properties (camelCase), 64-bit integers are `Long`, bytes are Uint8Array. otlp-values.ts reads that shape
- * and the OTLP/JSON shape alike. Throws on malformed input.
+ * Decodes an ExportTraceServiceRequest straight into span records (otlp-wire.ts, the hot path), which
+ * `tracesToBatch` takes as it is. Throws on malformed input.
  */
 export function decodeTraceRequest(body: Uint8Array): { resourceSpans?: unknown[] } {
+  return readTraceRequest(body);
+}
+
+/**
+ * The same request as protobufjs message objects: present fields are own properties (camelCase), 64-bit
+ * integers are `Long`, bytes are Uint8Array. otlp-values.ts reads that shape and the OTLP/JSON shape alike; the
+ * tests hold otlp-wire.ts to what `tracesToBatch` makes of it. Throws on malformed input.
+ */
+export function decodeTraceMessage(body: Uint8Array): { resourceSpans?: unknown[] } {
   return messages().traces.decode(body) as unknown as { resourceSpans?: unknown[] };
 }
 
-/** Decodes an ExportLogsServiceRequest (same conventions as decodeTraceRequest). */
+/** Decodes an ExportLogsServiceRequest (same conventions as decodeTraceMessage). */
 export function decodeLogsRequest(body: Uint8Array): { resourceLogs?: unknown[] } {
   return messages().logs.decode(body) as unknown as { resourceLogs?: unknown[] };
 }
