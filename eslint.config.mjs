@@ -65,10 +65,25 @@ export default tseslint.config(
     files: ['harness/**/*.ts'],
     // The layer benchmark measures the app's own layers in process, on purpose (docs/performance.md).
     ignores: ['harness/bench/layers.ts', 'harness/bench/bare-server.ts'],
-    rules: forbidFolders(
-      ['app'],
-      'the harness drives the services as processes (harness/services.ts), as users run them; seeded random and seed data are in shared/.',
-    ),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+app(/|$)',
+              message:
+                'the harness drives the services as processes (harness/services.ts), as users run them; seeded random and seed data are in shared/.',
+            },
+            {
+              regex: '^(\\.\\./)+sandbox/(?!server$|drop-ack$)',
+              message:
+                'the harness reads the sandbox over its HTTP API, whose wire types are in shared/sandbox-api.ts; it may only start one (sandbox/server.ts, sandbox/drop-ack.ts).',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['vendors/**/*.ts', 'shared/**/*.ts'],

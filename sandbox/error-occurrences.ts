@@ -5,7 +5,15 @@
  * side-by-side view and the compare report all count occurrences through this module, and keep the native records
  * inside each occurrence as a fidelity fact rather than as extra errors.
  */
-import type { ErrorRecord, LogRecord, SandboxVendor, SpanRecord } from './model';
+import { VENDORS } from '../vendors';
+import {
+  type ErrorRecord,
+  type LogRecord,
+  SANDBOX_VENDORS,
+  type SandboxVendor,
+  type SpanRecord,
+} from './model';
+import type { ErrorOccurrence } from '../shared/sandbox-api';
 
 /**
  * How a vendor's console counts errors:
@@ -28,8 +36,11 @@ const PER_TRACE_EXCEPTION_EVENT: OccurrenceRule = {
     'Express layer it passed through) is one occurrence, as a query on `exception.message` grouped by trace shows it.',
 };
 
-export const OCCURRENCE_RULES: Readonly<Record<SandboxVendor, OccurrenceRule>> = Object.freeze({
-  honeycomb: PER_TRACE_EXCEPTION_EVENT,
+/**
+ * By wire protocol (the manifest's `sandboxIngest`): a vendor that speaks OTLP (Honeycomb, any OTLP backend, X-Ray
+ * through OpenTelemetry) sends exceptions as span events, whichever console shows them.
+ */
+const RULES_BY_INGEST: Readonly<Record<string, OccurrenceRule>> = {
   otlp: PER_TRACE_EXCEPTION_EVENT,
   xray: {
     source: 'errors',
@@ -64,14 +75,25 @@ export const OCCURRENCE_RULES: Readonly<Record<SandboxVendor, OccurrenceRule>> =
       "the app's error log) are one, as they are one row of Logs Insights' `stats count() by error.type, bakeoff.seq`. " +
       'Access-log lines at level error carry no exception and stay log lines.',
   },
-});
+};
 
-/** One row of `/api/errors`: the record that represents the occurrence, plus every native record behind it. */
-export interface ErrorOccurrence extends ErrorRecord {
-  /** Oldest first: the error events (or, for CloudWatch, the log lines) the vendor sent for this occurrence. */
-  records: Array<ErrorRecord | LogRecord>;
-  recordCount: number;
+/** Each sandbox vendor's rule, from its manifest's ingest: a new vendor on a known protocol needs no entry here. */
+export const OCCURRENCE_RULES: Readonly<Record<SandboxVendor, OccurrenceRule>> = Object.freeze(
+  Object.fromEntries(SANDBOX_VENDORS.map((vendor) => [vendor, ruleOf(vendor)])) as Record<
+    SandboxVendor,
+    OccurrenceRule
+  >,
+);
+
+function ruleOf(vendor: SandboxVendor): OccurrenceRule {
+  const ingest = VENDORS[vendor].sandboxIngest;
+  const rule = ingest === null ? undefined : RULES_BY_INGEST[ingest];
+  if (!rule) throw new Error(`no error-occurrence rule for ${vendor}'s sandbox ingest "${ingest}"`);
+  return rule;
 }
+
+// `/api/errors` rows are a wire type, declared in shared/ for the harness and tests too.
+export type { ErrorOccurrence } from '../shared/sandbox-api';
 
 /** Finds a stored span, so the record on a service-entry span can represent its occurrence. */
 export type SpanLookup = (vendor: SandboxVendor, traceId: string, spanId: string) => SpanRecord | null;
@@ -107,6 +129,7 @@ export function exceptionOfLog(log: LogRecord): ErrorRecord | null {
     seq: log.seq,
     attributes: log.attributes,
     native: log.native ?? {},
+    ...(log.release === undefined ? {} : { release: log.release }),
   };
 }
 
@@ -192,6 +215,12 @@ function mergeNewestFirst(a: ErrorOccurrence[], b: ErrorOccurrence[]): ErrorOccu
   return out.concat(a.slice(i), b.slice(j));
 }
 
+/** The lead record's release, else the first other record's: `{release}` or nothing, as on ErrorRecord. */
+function releaseOf(lead: ErrorRecord, views: ErrorRecord[]): { release?: string } {
+  const release = lead.release ?? views.find((v) => v.release !== undefined)?.release;
+  return release === undefined ? {} : { release };
+}
+
 function occurrenceOf({ views, records }: Group, spanOf: SpanLookup | undefined): ErrorOccurrence {
   // The record on the service-entry span represents the occurrence (it carries the request's correlation and is
   // the one the consoles show); else the first to arrive.
@@ -210,6 +239,7 @@ function occurrenceOf({ views, records }: Group, spanOf: SpanLookup | undefined)
     seq: lead.seq ?? views.find((v) => v.seq !== null)?.seq ?? null,
     attributes: lead.attributes,
     native: lead.native,
+    ...releaseOf(lead, views),
     records,
     recordCount: records.length,
   };

@@ -20,4 +20,6 @@ export const cloudwatch = {
   sandboxIngest: 'cloudwatch',
   conflicts: {},
   docs: 'docs/vendors/cloudwatch.md',
+  // Log lines carry no release field; PutLogEvents has none.
+  release: null,
 } as const satisfies VendorManifest<'cloudwatch'>;

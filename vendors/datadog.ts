@@ -12,7 +12,6 @@ export const datadog = {
     DD_TRACE_AGENT_PORT: { description: 'Datadog Agent trace port; default 8126', endpoint: true },
     DD_TRACE_AGENT_URL: { description: 'Datadog Agent URL; wins over host and port', endpoint: true },
     DD_ENV: { description: 'Datadog `env` facet; default `bakeoff`' },
-    DD_VERSION: { description: 'Datadog `version` facet' },
     DD_INSTRUMENTATION_TELEMETRY_ENABLED: {
       description: 'dd-trace’s own telemetry; off against the sandbox',
     },
@@ -30,4 +29,5 @@ export const datadog = {
       'dd-trace and OpenTelemetry both patch http and both write `traceparent`, so each breaks the other’s trace tree',
   },
   docs: 'docs/vendors/datadog.md',
+  release: { setting: '`version` (what `DD_VERSION` sets)', sandboxAttributes: ['version'] },
 } as const satisfies VendorManifest<'datadog'>;

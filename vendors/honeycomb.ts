@@ -22,4 +22,5 @@ export const honeycomb = {
   sandboxIngest: 'otlp',
   conflicts: {},
   docs: 'docs/vendors/honeycomb.md',
+  release: { setting: 'resource attribute `service.version`', sandboxAttributes: ['service.version'] },
 } as const satisfies VendorManifest<'honeycomb'>;

@@ -12,4 +12,5 @@ export const none = {
   sandboxIngest: null,
   conflicts: {},
   docs: null,
+  release: null,
 } as const satisfies VendorManifest<'none'>;

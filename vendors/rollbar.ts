@@ -18,4 +18,5 @@ export const rollbar = {
   sandboxIngest: 'rollbar',
   conflicts: {},
   docs: 'docs/vendors/rollbar.md',
+  release: { setting: '`code_version` (the `codeVersion` option)', sandboxAttributes: ['code_version'] },
 } as const satisfies VendorManifest<'rollbar'>;

@@ -18,4 +18,8 @@ export const sentry = {
   sandboxIngest: 'sentry',
   conflicts: {},
   docs: 'docs/vendors/sentry.md',
+  release: {
+    setting: '`release` (what `SENTRY_RELEASE` sets)',
+    sandboxAttributes: ['release', 'sentry.release'],
+  },
 } as const satisfies VendorManifest<'sentry'>;

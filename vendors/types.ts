@@ -17,6 +17,13 @@ export interface EnvVarSpec {
   readonly endpoint?: boolean;
 }
 
+export interface VendorRelease {
+  /** The native setting, as the vendor's docs name it (for the docs and the report). */
+  readonly setting: string;
+  /** Sandbox record attributes holding it, first match wins. */
+  readonly sandboxAttributes: readonly string[];
+}
+
 export interface VendorManifest<Name extends string = string> {
   /** The adapter name: an `OBSERVABILITY` value and, except `none`, the sandbox's vendor name. */
   readonly name: Name;
@@ -43,4 +50,10 @@ export interface VendorManifest<Name extends string = string> {
   readonly conflicts: Readonly<Record<string, string>>;
   /** The vendor's docs page in this repository, or null. */
   readonly docs: string | null;
+  /**
+   * Where the run's release (`BAKEOFF_RELEASE`) goes: the vendor's own version setting, and the record
+   * attributes it arrives under in the sandbox, which files the first one present as the record's `release`.
+   * Null: the vendor has no notion of a release.
+   */
+  readonly release: VendorRelease | null;
 }

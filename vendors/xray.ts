@@ -24,4 +24,5 @@ export const xray = {
   sandboxIngest: 'xray',
   conflicts: {},
   docs: 'docs/vendors/xray.md',
+  release: { setting: 'segment `service.version`', sandboxAttributes: ['xray.service.version'] },
 } as const satisfies VendorManifest<'xray'>;

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DropAckCounts } from '../../sandbox/drop-ack';
+import type { DropAckCounts } from '../../shared/sandbox-api';
 import { type SkippedArm, selectArms } from './arms';
 import type { DropAckInfo } from './drop-ack-child';
 import { IpcChild } from './ipc-child';

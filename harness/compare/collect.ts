@@ -1,57 +1,20 @@
 /** Reads one vendor's share of a run back from the sandbox's JSON API: everything the report is computed from. */
-import type { SandboxVendor } from '../../sandbox/model';
+import type {
+  ErrorOccurrence,
+  LogRecord,
+  PayloadRecord,
+  SandboxVendor,
+  SpanRecord,
+  TraceSummary,
+} from '../../shared/sandbox-api';
 
-export interface TraceSummary {
-  traceId: string;
-  rootName: string;
-  services: string[];
-  spanCount: number;
-  durationMs: number;
-  error: boolean;
-  runId: string | null;
-  seq: number | null;
-  receivedAt: number;
-}
-
-export interface SpanView {
-  spanId: string;
-  parentId: string | null;
-  name: string;
-  service: string;
-  startMs: number;
-  durationMs: number;
-  attributes: Record<string, unknown>;
-  native?: Record<string, Record<string, unknown>>;
-  status: string;
-}
-
-/** One `/api/errors` row: an error occurrence, by the rule in sandbox/error-occurrences.ts. */
-export interface ErrorView {
-  type: string;
-  message: string;
-  frames: unknown[];
-  traceId: string | null;
-  runId: string | null;
-  seq: number | null;
-  attributes: Record<string, unknown>;
-  /** How many native records the vendor sent for this occurrence. */
-  recordCount: number;
-}
-
-export interface LogView {
-  level: string;
-  message: string;
-  traceId: string | null;
-  runId: string | null;
-  seq: number | null;
-  attributes: Record<string, unknown>;
-}
-
-export interface PayloadView {
-  route: string;
-  bytes: number;
-  receivedAt: number;
-}
+// The sandbox API's rows, as it declares them (shared/sandbox-api.ts): `/api/traces`, a trace's spans,
+// `/api/errors` (occurrences, sandbox/error-occurrences.ts), `/api/logs` and `/api/payloads`.
+export type { TraceSummary };
+export type SpanView = SpanRecord;
+export type ErrorView = ErrorOccurrence;
+export type LogView = LogRecord;
+export type PayloadView = PayloadRecord;
 
 export interface VendorHaul {
   traces: Array<TraceSummary & { spans: SpanView[] }>;

@@ -79,6 +79,8 @@ function itemFacts(data: JsonObject) {
   const ids = traceIdsOf({ ...listed, ...flatExtra, ...flatCustom });
   const attributes: JsonObject = { ...flatExtra, ...flatCustom };
   if (typeof data.environment === 'string') attributes.environment = data.environment;
+  // The sender's release (rollbar.js `codeVersion`), which the sandbox files as the record's `release`.
+  if (typeof data.code_version === 'string') attributes.code_version = data.code_version;
   if (typeof data.context === 'string' && data.context !== '') attributes.context = data.context;
   return {
     level: stringOr(data.level, 'error'),

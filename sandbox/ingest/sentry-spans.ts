@@ -153,7 +153,13 @@ export function spansFromTransaction(event: JsonObject, ctx: SentrySpanContext):
     service,
     kind: kindOf(data, trace.op),
     ...timing(event.start_timestamp, event.timestamp, 'transaction'),
-    attributes: { ...data, ...tags, ...(typeof trace.op === 'string' ? { 'sentry.op': trace.op } : {}) },
+    attributes: {
+      ...data,
+      ...tags,
+      ...(typeof trace.op === 'string' ? { 'sentry.op': trace.op } : {}),
+      // The transaction's release, where a streamed span carries `sentry.release`.
+      ...(typeof event.release === 'string' ? { release: event.release } : {}),
+    },
     native: { tags, data, contexts, ...eventDetailBags(event) },
     ...statusOf(trace.status ?? tagStatus(tags)),
   };
