@@ -18,6 +18,8 @@ const LOADERS: Record<AdapterName, Loader> = {
   datadog: async () => (await import('./datadog')).createDatadogAdapter,
   honeycomb: async () => (await import('./honeycomb')).createHoneycombAdapter,
   cloudwatch: async () => (await import('./cloudwatch')).createCloudWatchAdapter,
+  otlp: async () => (await import('./otlp')).createOtlpAdapter,
+  'xray-otel': async () => (await import('./xray-otel')).createXrayOtelAdapter,
 };
 
 /**

@@ -9,17 +9,13 @@ export interface VendorManifestEntry {
   vendor: SandboxVendor;
   label: string;
   signals: readonly string[];
-  /** The repository's guide for the vendor, or null (`otlp`: any OTLP client, no adapter of its own). */
+  /** The repository's guide for the vendor. */
   docs: string | null;
 }
 
-export const VENDOR_MANIFEST: readonly VendorManifestEntry[] = SANDBOX_VENDORS.map((vendor) =>
-  vendor === 'otlp'
-    ? { vendor, label: 'OTLP', signals: ['traces', 'errors', 'logs'], docs: null }
-    : {
-        vendor,
-        label: VENDORS[vendor].label,
-        signals: VENDORS[vendor].signals,
-        docs: VENDORS[vendor].docs,
-      },
-);
+export const VENDOR_MANIFEST: readonly VendorManifestEntry[] = SANDBOX_VENDORS.map((vendor) => ({
+  vendor,
+  label: VENDORS[vendor].label,
+  signals: VENDORS[vendor].signals,
+  docs: VENDORS[vendor].docs,
+}));

@@ -7,15 +7,27 @@ import { cloudwatch } from './cloudwatch';
 import { datadog } from './datadog';
 import { honeycomb } from './honeycomb';
 import { none } from './none';
+import { otlp } from './otlp';
 import { rollbar } from './rollbar';
 import { sentry } from './sentry';
 import type { Signal, VendorManifest } from './types';
 import { xray } from './xray';
+import { xrayOtel } from './xray-otel';
 
 export type { EnvVarSpec, Signal, VendorManifest } from './types';
 
 // Order matters: it is the order of `OBSERVABILITY`'s help, the compare report's columns and the demo's groups.
-const MANIFESTS = { honeycomb, xray, sentry, rollbar, datadog, cloudwatch, none } as const;
+const MANIFESTS = {
+  honeycomb,
+  xray,
+  sentry,
+  rollbar,
+  datadog,
+  cloudwatch,
+  otlp,
+  'xray-otel': xrayOtel,
+  none,
+} as const;
 
 export type AdapterName = keyof typeof MANIFESTS;
 

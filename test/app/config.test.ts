@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertCompatible, createAdapters } from '../../adapters';
+import { packageInfo } from '../../cli/package-info';
 import { loadConfig, parseAdapterList } from '../../config/env';
 
 describe('OBSERVABILITY', () => {
@@ -14,7 +15,7 @@ describe('OBSERVABILITY', () => {
       expect.objectContaining({
         code: 'BAKEOFF_ERR_UNKNOWN_ADAPTER',
         message: expect.stringMatching(
-          /"newrelic".*honeycomb, xray, sentry, rollbar, datadog, cloudwatch, none/,
+          /"newrelic".*honeycomb, xray, sentry, rollbar, datadog, cloudwatch, otlp, xray-otel, none/,
         ),
       }),
     );
@@ -56,6 +57,14 @@ describe('environment', () => {
       sandboxUrl: 'http://127.0.0.1:4400',
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('takes the run release from BAKEOFF_RELEASE, else the package version, and refuses one a vendor would alter', () => {
+    expect(loadConfig({}).release).toBe(packageInfo().version);
+    expect(loadConfig({ BAKEOFF_RELEASE: '2026.11.30-rc_1' }).release).toBe('2026.11.30-rc_1');
+    for (const bad of ['has space', 'a/b', '-leading', 'x'.repeat(41)]) {
+      expect(() => loadConfig({ BAKEOFF_RELEASE: bad })).toThrow(/BAKEOFF_RELEASE: must be 1 to 40/);
+    }
   });
 
   it('rejects bad values with the variable named', () => {

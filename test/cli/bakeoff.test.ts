@@ -79,6 +79,6 @@ describe('bakeoff --version and --help', () => {
     for (const command of ['serve', 'sandbox', 'load', 'compare', 'bench'])
       expect(help).toContain(`  ${command} `);
     for (const vendor of ADAPTER_NAMES) expect(help).toContain(vendor);
-    expect(help).toMatch(/Vendors: honeycomb, xray, sentry, rollbar, datadog, cloudwatch;/);
+    expect(help).toMatch(/Vendors: honeycomb, xray, sentry, rollbar, datadog, cloudwatch, otlp, xray-otel;/);
   });
 });

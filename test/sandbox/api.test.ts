@@ -52,7 +52,8 @@ describe('sandbox JSON API', () => {
     expect(health.body.status).toBe('ok');
     expect(health.headers.get('x-powered-by')).toBeNull();
     const vendors = await get('/api/vendors');
-    expect(vendors.body).toHaveLength(7);
+    // Every manifest vendor but `none`: honeycomb, xray, sentry, rollbar, datadog, cloudwatch, otlp, xray-otel.
+    expect(vendors.body).toHaveLength(8);
     expect(vendors.body.find((v: { vendor: string }) => v.vendor === 'honeycomb')).toEqual({
       vendor: 'honeycomb',
       payloads: 2,

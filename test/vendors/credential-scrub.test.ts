@@ -141,13 +141,16 @@ describe('a real vendor endpoint in the caller’s shell receives nothing', () =
       AWS_XRAY_DAEMON_ADDRESS: real,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: `http://${real}`,
       ROLLBAR_ACCESS_TOKEN: 'rollbar-real-token',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${real}`,
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20otlp-real-token',
+      AWS_ENDPOINT_URL_XRAY: `http://${real}`,
     };
     const out = mkdtempSync(path.join(tmpdir(), 'bakeoff-scrub-'));
     const compare = spawnCli(
       [
         'compare',
         '--vendors',
-        'honeycomb,xray,sentry,rollbar,datadog,cloudwatch',
+        'honeycomb,xray,sentry,rollbar,datadog,cloudwatch,otlp,xray-otel',
         '--requests',
         '6',
         '--concurrency',

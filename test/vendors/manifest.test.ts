@@ -54,8 +54,17 @@ describe('vendor manifests', () => {
 });
 
 describe('derived from the manifests', () => {
-  it('conflicts are the manifests’ (dd-trace and OpenTelemetry), either way round', () => {
-    expect(CONFLICTS.map((c) => c.pair)).toEqual([['datadog', 'honeycomb']]);
+  it('conflicts are the manifests’ (dd-trace and OpenTelemetry, two OTel SDKs, two X-Ray headers), either way round', () => {
+    expect(CONFLICTS.map((c) => c.pair)).toEqual([
+      ['datadog', 'honeycomb'],
+      ['otlp', 'honeycomb'],
+      ['otlp', 'datadog'],
+      ['xray-otel', 'honeycomb'],
+      ['xray-otel', 'otlp'],
+      ['xray-otel', 'xray'],
+      ['xray-otel', 'datadog'],
+    ]);
+    expect(conflictBetween('xray', 'xray-otel')).toMatch(/X-Amzn-Trace-Id/);
     expect(conflictBetween('honeycomb', 'datadog')).toMatch(/traceparent/);
     expect(conflictBetween('honeycomb', 'sentry')).toBeUndefined();
   });
@@ -66,7 +75,7 @@ describe('derived from the manifests', () => {
     for (const group of groups)
       for (const a of group)
         for (const b of group) expect(conflictBetween(a as never, b as never)).toBeUndefined();
-    expect(DEMO_GROUPS).toEqual(['honeycomb,xray,sentry,rollbar,cloudwatch', 'datadog']);
+    expect(DEMO_GROUPS).toEqual(['honeycomb,xray,sentry,rollbar,cloudwatch', 'datadog', 'otlp', 'xray-otel']);
   });
 
   it('a vendor that conflicts with nothing joins the first group', () => {
@@ -84,12 +93,13 @@ describe('the sandbox names vendors as the manifests do', () => {
       const body = (await res.json()) as Array<{ vendor: string; label: string; signals: string[] }>;
       expect(body.map((v) => v.vendor)).toEqual([
         'honeycomb',
-        'otlp',
         'xray',
         'sentry',
         'rollbar',
         'datadog',
         'cloudwatch',
+        'otlp',
+        'xray-otel',
       ]);
       for (const name of VENDOR_NAMES) {
         expect(body.find((v) => v.vendor === name)).toMatchObject({

@@ -1,0 +1,160 @@
+/**
+ * The otlp adapter reads the OpenTelemetry exporter variables as the spec defines them
+ * (https://opentelemetry.io/docs/specs/otel/protocol/exporter/), and a real endpoint gets the traces and logs
+ * with the configured headers: a recording OTLP/HTTP receiver stands in for a collector.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOtlpAdapter, parseOtlpHeaders, resolveOtlpExport } from '../../adapters/otlp';
+import { BakeoffError } from '../../config/errors';
+import { eventually, type Stack, startStack } from './harness';
+
+const SANDBOX = 'http://127.0.0.1:4400';
+const resolve = (env: Record<string, string>) =>
+  resolveOtlpExport({ serviceName: 'activities', sandboxUrl: SANDBOX, env });
+
+describe('OTEL_EXPORTER_OTLP_* as the spec defines them', () => {
+  it('sends both signals to the sandbox when no endpoint is set, with no headers', () => {
+    const target = resolve({ OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x' });
+    expect(target.traces).toEqual({ url: `${SANDBOX}/v1/traces`, headers: {} });
+    expect(target.logs).toEqual({ url: `${SANDBOX}/v1/logs`, headers: {} });
+    expect(target.destination.kind).toBe('sandbox');
+  });
+
+  it('appends /v1/traces and /v1/logs to the base endpoint, and uses a per-signal one as is', () => {
+    const base = resolve({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' });
+    expect(base.traces.url).toBe('http://collector:4318/v1/traces');
+    expect(base.logs.url).toBe('http://collector:4318/v1/logs');
+    expect(base.destination).toEqual({
+      kind: 'vendor',
+      endpoint: 'http://collector:4318/v1/traces + http://collector:4318/v1/logs',
+    });
+    const own = resolve({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://tempo.example/otlp/v1/traces',
+    });
+    expect(own.traces.url).toBe('https://tempo.example/otlp/v1/traces');
+    expect(own.logs.url).toBe('http://collector:4318/v1/logs');
+  });
+
+  it('parses headers as URL-encoded key=value pairs; a per-signal list adds to and overrides the base one', () => {
+    const target = resolve({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp-gateway.example/otlp',
+      OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Basic%20dXNlcjprZXk=, x-scope-orgid=tenant-1',
+      OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'x-scope-orgid=tenant-2',
+    });
+    expect(target.traces.headers).toEqual({
+      authorization: 'Basic dXNlcjprZXk=',
+      'x-scope-orgid': 'tenant-1',
+    });
+    expect(target.logs.headers).toEqual({ authorization: 'Basic dXNlcjprZXk=', 'x-scope-orgid': 'tenant-2' });
+  });
+
+  it('refuses a malformed header list naming the variable and entry, never the value', () => {
+    const attempt = () => parseOtlpHeaders('OTEL_EXPORTER_OTLP_HEADERS', 'a=1,s3cr3t-without-equals');
+    expect(attempt).toThrow(BakeoffError);
+    expect(attempt).toThrow(/OTEL_EXPORTER_OTLP_HEADERS: entry 2/);
+    expect(attempt).not.toThrow(/s3cr3t/);
+    expect(() => parseOtlpHeaders('X', 'k=%E0%A4%A')).toThrow(/entry 1/);
+  });
+
+  it('speaks OTLP/HTTP only: grpc stops the start with a clear message', () => {
+    expect(resolve({}).protocol).toEqual({ traces: 'http/protobuf', logs: 'http/protobuf' });
+    expect(resolve({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).protocol.logs).toBe('http/json');
+    expect(() => resolve({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      /grpc is not supported.*http\/protobuf/,
+    );
+  });
+
+  it('declares both export URLs as egress, so no tracer in the process records them', () => {
+    const env = {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://jaeger:4318/v1/traces',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://loki:3100/otlp/v1/logs',
+    };
+    expect(createOtlpAdapter.egress!({ serviceName: 'users', sandboxUrl: SANDBOX, env })).toEqual([
+      'http://jaeger:4318/v1/traces',
+      'http://loki:3100/otlp/v1/logs',
+    ]);
+  });
+});
+
+interface Received {
+  path: string;
+  contentType: string | undefined;
+  authorization: string | undefined;
+  body: Buffer;
+}
+
+/** A minimal OTLP/HTTP receiver: records each request and answers the empty success a collector answers. */
+async function recordingReceiver() {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({
+        path: req.url ?? '',
+        contentType: req.headers['content-type'],
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks),
+      });
+      const json = req.headers['content-type']?.startsWith('application/json');
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
+      res.end(json ? '{}' : undefined);
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, received, close: () => new Promise<void>((done) => server.close(() => done())) };
+}
+
+describe.each(['http/protobuf', 'http/json'])(
+  'otlp with OTEL_EXPORTER_OTLP_ENDPOINT set (%s)',
+  (protocol) => {
+    let receiver: Awaited<ReturnType<typeof recordingReceiver>>;
+    let stack: Stack;
+
+    beforeAll(async () => {
+      receiver = await recordingReceiver();
+      stack = await startStack({
+        observability: 'otlp',
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/otlp`,
+          OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-token',
+          OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        },
+      });
+      for (let seq = 1; seq <= 3; seq++)
+        expect((await stack.request('GET', '/api/activities/home', seq)).status).toBe(200);
+      expect((await stack.stop()).map((e) => e.code)).toEqual([0, 0]);
+    }, 60_000);
+
+    afterAll(async () => {
+      await stack?.close();
+      await receiver?.close();
+    });
+
+    it('posts traces and logs to <endpoint>/v1/traces and /v1/logs with the configured header, nothing to the sandbox', async () => {
+      const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+      const paths = await eventually(async () => {
+        const seen = new Set(receiver.received.map((r) => r.path));
+        return seen.has('/otlp/v1/traces') && seen.has('/otlp/v1/logs') ? seen : undefined;
+      });
+      expect([...paths].sort()).toEqual(['/otlp/v1/logs', '/otlp/v1/traces']);
+      for (const request of receiver.received) {
+        expect(request.authorization).toBe('Bearer collector-token');
+        expect(request.contentType).toMatch(contentType);
+      }
+      // The run's id travels in the exported data, whichever encoding.
+      const traces = receiver.received.filter((r) => r.path === '/otlp/v1/traces');
+      expect(traces.some((r) => r.body.includes(stack.runId))).toBe(true);
+      expect(await stack.api('/api/traces?limit=10')).toEqual([]);
+    });
+
+    it('says where data goes at start, without the header value', () => {
+      expect(stack.output()).toMatch(`${receiver.url}/otlp/v1/traces`);
+      expect(stack.output()).not.toMatch('collector-token');
+    });
+  },
+);
