@@ -6,12 +6,15 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { listOccurrences } from './error-occurrences';
-import { bodyChunks, checkDeclaredLength, IngestHttpError } from './ingest/otlp-body';
+import { bodyChunks, checkDeclaredLength, IngestHttpError } from './ingest/body';
 import { drained, sendJsonArray } from './json-stream';
 import { SANDBOX_VENDORS, type SandboxVendor } from './model';
 import { NdjsonError, NdjsonSplitter, parseLine, serializeLine } from './persist';
 import type { PreparedLine, SandboxStore, StoreEvent } from './store';
 import { VENDOR_MANIFEST } from './vendor-manifest';
+import { analysisRouter } from './views/analysis-api';
+import { controlRouter } from './views/load-control';
+import { searchRouter } from './views/search-api';
 
 /** Largest `limit` any list accepts. */
 export const MAX_LIMIT = 100_000;
@@ -263,6 +266,11 @@ export function apiRouter(store: SandboxStore, options: { startedAt?: number } =
     store.clear();
     res.json({ cleared: true });
   });
+
+  // The console views (issue 14), each in its own file under sandbox/views/.
+  api.use(searchRouter(store));
+  api.use(controlRouter());
+  api.use(analysisRouter(store));
 
   return api;
 }

@@ -10,6 +10,8 @@ const VENDOR_COLORS = {
   honeycomb: '#e0a800',
   otlp: '#64748b',
   xray: '#0284c7',
+  // X-Ray through OpenTelemetry: X-Ray's blue, lighter, so the two sit apart side by side.
+  'xray-otel': '#38bdf8',
   sentry: '#e1567c',
   rollbar: '#16a34a',
   datadog: '#632ca6',
@@ -107,6 +109,21 @@ function vendorPill(vendor) {
     { class: 'vendor-pill', style: { '--vendor': vendorColor(vendor) }, 'data-vendor': vendor },
     h('i'),
     vendorLabel(vendor),
+  );
+}
+/** What chaos did to one request: `{delayMs, fault}` (either may be null) as one badge, or nothing. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- used by sandbox/ui/views/*.js
+function chaosBadge(chaos) {
+  if (!chaos || (chaos.delayMs === null && chaos.fault === null)) return null;
+  const parts = [chaos.delayMs !== null ? `+${Math.round(chaos.delayMs)} ms` : null, chaos.fault];
+  return h(
+    'span',
+    {
+      class: 'badge chaos-injected',
+      'data-testid': 'chaos-injected',
+      title: `injected ${[chaos.delayMs !== null && 'delay', chaos.fault !== null && `fault "${chaos.fault}"`].filter(Boolean).join(' and ')}`,
+    },
+    `chaos ${parts.filter(Boolean).join(' · ')}`,
   );
 }
 function runSeq(runId, seq) {
@@ -658,6 +675,9 @@ function errorList(errors) {
           {},
           h('strong', {}, e.type),
           h('span', { class: 'muted' }, ` · ${e.level} · ${fmtTime(e.timestamp)}`),
+          e.release
+            ? h('span', { class: 'muted', 'data-testid': 'error-release' }, ` · release ${e.release}`)
+            : null,
         ),
         h('div', { class: 'mono msg' }, e.message),
         nativeRecords(e),
@@ -687,6 +707,7 @@ function logList(logs) {
         { class: 'event log', 'data-testid': 'log-item' },
         h('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level),
         h('span', { class: 'muted mono' }, fmtTime(l.timestamp)),
+        vendorPill(l.vendor),
         h('span', { class: 'mono msg' }, l.message),
       ),
     ),
@@ -706,7 +727,11 @@ async function renderTrace(vendor, traceId) {
       emptyState('Trace not found', err.message),
     );
   }
-  const [errors, logs] = await Promise.all([api(`/api/errors?${q}`), api(`/api/logs?${q}`)]);
+  // Log lines from any vendor that carry this trace's id (a CloudWatch line of an X-Ray trace), not only its own.
+  const [errors, { logs }] = await Promise.all([
+    api(`/api/errors?${q}`),
+    api(`/api/search/logs?trace=${enc(traceId)}&limit=1000`),
+  ]);
   const s = trace.summary;
   const key = (spanId) => `${vendor}/${traceId}/${spanId}`;
   const selected = trace.spans.find((sp) => selectedSpan === key(sp.spanId)) || null;
@@ -726,6 +751,14 @@ async function renderTrace(vendor, traceId) {
           h('span', {}, h('b', {}, s.spanCount), ' spans'),
           h('span', {}, h('b', {}, s.services.length), ` service${s.services.length === 1 ? '' : 's'}`),
           h('span', {}, 'run ', runSeq(s.runId, s.seq)),
+          s.release
+            ? h(
+                'span',
+                { 'data-testid': 'trace-release', title: 'release (BAKEOFF_RELEASE)' },
+                'release ',
+                h('b', {}, s.release),
+              )
+            : null,
           h('span', { class: 'mono muted trace-id', title: 'trace id' }, traceId),
         ),
         h(
@@ -877,198 +910,6 @@ async function recordsPage(kind) {
   );
 }
 
-// ---- Side by side ----------------------------------------------------------------------------------------
-
-function vendorColumn(vendor, cell) {
-  const head = h(
-    'div',
-    { class: 'col-head', style: { '--vendor': vendorColor(vendor) } },
-    h('i', { class: 'dot' }),
-    h('strong', {}, vendorLabel(vendor)),
-  );
-  if (!cell) {
-    return h(
-      'div',
-      { class: 'vendor-col card missing', 'data-testid': 'vendor-column', 'data-vendor': vendor },
-      head,
-      h(
-        'div',
-        { class: 'nothing', 'data-testid': 'nothing-received' },
-        h('strong', {}, 'nothing received'),
-        h('span', { class: 'muted small' }, 'for this request'),
-      ),
-    );
-  }
-  const spans = cell.spans.map((g) => ({
-    spanId: g.spanId,
-    parentId: g.parentId,
-    name: g.name,
-    service: g.service,
-    startMs: g.offsetMs,
-    durationMs: g.durationMs,
-    status: g.status,
-    inProgress: g.inProgress,
-    attributes: {},
-  }));
-  return h(
-    'div',
-    {
-      class: `vendor-col card${cell.error ? ' has-error' : ''}`,
-      'data-testid': 'vendor-column',
-      'data-vendor': vendor,
-    },
-    head,
-    h(
-      'div',
-      { class: 'col-stats' },
-      h('span', {}, h('b', {}, cell.spanCount), ' spans'),
-      cell.durationMs === null ? null : h('span', {}, h('b', {}, fmtMs(cell.durationMs))),
-      h('span', { class: cell.errors.length ? 'err' : '' }, h('b', {}, cell.errors.length), ' errors'),
-      h('span', {}, h('b', {}, cell.logs), ' logs'),
-    ),
-    cell.rootName ? h('div', { class: 'col-root mono', title: cell.rootName }, cell.rootName) : null,
-    spans.length
-      ? waterfall(spans, { compact: true })
-      : h('p', { class: 'muted small' }, 'No spans (this vendor records errors/logs only).'),
-    cell.spanCount > spans.length
-      ? h('p', { class: 'muted small' }, `…and ${cell.spanCount - spans.length} more spans`)
-      : null,
-    cell.errors.length
-      ? h(
-          'div',
-          { class: 'col-section' },
-          h('h3', {}, 'Errors'),
-          cell.errors.map((e) =>
-            h(
-              'div',
-              { class: 'col-error', 'data-testid': 'column-error' },
-              h('strong', {}, e.type),
-              h('span', { class: 'mono' }, e.message),
-              e.recordCount > 1
-                ? h(
-                    'span',
-                    { class: 'muted small', title: 'native records the vendor sent for this one error' },
-                    ` ×${e.recordCount} records`,
-                  )
-                : null,
-            ),
-          ),
-        )
-      : null,
-    cell.logSamples.length
-      ? h(
-          'div',
-          { class: 'col-section' },
-          h('h3', {}, 'Logs'),
-          cell.logSamples.map((l) =>
-            h(
-              'div',
-              { class: 'col-log' },
-              h('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level),
-              h('span', { class: 'mono' }, l.message),
-            ),
-          ),
-        )
-      : null,
-    cell.traceIds.length
-      ? h(
-          'div',
-          { class: 'col-links' },
-          cell.traceIds.map((id) =>
-            h('a', { href: traceHref(vendor, id), class: 'mono small' }, `open trace ${id.slice(0, 12)}… →`),
-          ),
-        )
-      : null,
-  );
-}
-
-async function renderCompare(run, seqText) {
-  if (!run) {
-    const runs = await api('/api/runs');
-    if (!runs.length) {
-      return h(
-        'section',
-        { class: 'page', 'data-testid': 'compare-view' },
-        h('div', { class: 'page-head' }, h('h1', {}, 'Side by side')),
-        emptyState(
-          'No runs yet',
-          'Send traffic with x-bakeoff-run / x-bakeoff-seq headers (e.g. `npx bakeoff load --run demo`) to compare one request across vendors.',
-        ),
-      );
-    }
-    location.replace(compareHref(runs[0].runId, null));
-    return null;
-  }
-  const seqParam = seqText === undefined ? undefined : Number(seqText);
-  const data = await api(`/api/runs/${enc(run)}/requests${seqParam === undefined ? '' : `?seq=${seqParam}`}`);
-  if (seqParam === undefined && data.seqs.length) {
-    location.replace(compareHref(run, data.seqs[0]));
-    return null;
-  }
-  const { select } = await runSelect(run, (value) => (location.hash = compareHref(value, null)), {
-    allowAll: false,
-  });
-  const index = data.seqs.indexOf(seqParam);
-  const request = data.requests.find((r) => r.seq === seqParam);
-  const nav = (i) => (i >= 0 && i < data.seqs.length ? compareHref(run, data.seqs[i]) : null);
-  const prev = nav(index - 1);
-  const next = nav(index + 1);
-  const seqSelect = h(
-    'select',
-    {
-      class: 'select',
-      'data-testid': 'seq-select',
-      onchange: (e) => (location.hash = compareHref(run, e.target.value)),
-    },
-    data.seqs.map((s) => h('option', { value: s, selected: s === seqParam }, `#${s}`)),
-  );
-  return h(
-    'section',
-    { class: 'page', 'data-testid': 'compare-view' },
-    h(
-      'div',
-      { class: 'page-head' },
-      h(
-        'div',
-        {},
-        h('h1', {}, 'Side by side'),
-        h('p', { class: 'muted sub' }, `What each vendor received for request #${seqText} of run ${run}`),
-      ),
-      h(
-        'div',
-        { class: 'toolbar' },
-        h('label', { class: 'field' }, 'Run', select),
-        h('label', { class: 'field' }, 'Request', seqSelect),
-        h(
-          'a',
-          {
-            class: `button${prev ? '' : ' disabled'}`,
-            href: prev || undefined,
-            'aria-label': 'previous request',
-          },
-          '←',
-        ),
-        h(
-          'a',
-          {
-            class: `button${next ? '' : ' disabled'}`,
-            href: next || undefined,
-            'aria-label': 'next request',
-          },
-          '→',
-        ),
-      ),
-    ),
-    data.vendors.length
-      ? h(
-          'div',
-          { class: 'columns', 'data-testid': 'vendor-columns', style: { '--cols': data.vendors.length } },
-          data.vendors.map((v) => vendorColumn(v, request ? request.vendors[v] : null)),
-        )
-      : emptyState('Nothing received for this run'),
-  );
-}
-
 // ---- router and live updates -----------------------------------------------------------------------------
 
 // Views that live in their own file (sandbox/ui/views/*.js, classic scripts loaded after this one) register
@@ -1091,10 +932,6 @@ function route() {
       return { nav: 'traces', render: () => renderTrace(parts[1], parts.slice(2).join('/')) };
     case 'errors':
       return { nav: 'errors', render: () => recordsPage('errors') };
-    case 'logs':
-      return { nav: 'logs', render: () => recordsPage('logs') };
-    case 'compare':
-      return { nav: 'compare', render: () => renderCompare(parts[1], parts[2]) };
     default:
       if (Object.hasOwn(VIEWS, parts[0])) {
         const v = VIEWS[parts[0]];
@@ -1129,7 +966,13 @@ async function render() {
 let refreshTimer = null;
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(render, 600);
+  refreshTimer = setTimeout(liveRender, 600);
+}
+/** A live refresh waits while the user types in a filter field: re-rendering would wipe what they typed. */
+function liveRender() {
+  const typing = document.activeElement && document.activeElement.matches('#view input, #view textarea');
+  if (typing) scheduleRefresh();
+  else render();
 }
 
 function connectLive() {
