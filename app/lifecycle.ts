@@ -2,9 +2,8 @@
  * Graceful shutdown: stop accepting, let in-flight requests finish (telling keep-alive clients to reconnect
  * elsewhere), then flush every vendor and close the store, all within one time budget (`SHUTDOWN_TIMEOUT_MS`).
  */
-import type { Server } from 'node:http';
+import type { RequestListener, Server, ServerResponse } from 'node:http';
 import net from 'node:net';
-import type { RequestHandler } from 'express';
 import { OpenResponses } from './http/open-responses';
 
 /**
@@ -40,19 +39,34 @@ export class Drain {
   /** Responses not yet closed: at drain start, those still to be written are told to close their connection. */
   private readonly open = new OpenResponses();
   private idle: Array<() => void> = [];
+  /** One 'close' listener for every response (Node calls it with the response as `this`): no closure per request. */
+  private readonly onClose: (this: ServerResponse) => void;
 
-  /** Counts requests and, once draining, answers with `Connection: close` so no socket is reused. */
-  readonly middleware: RequestHandler = (_req, res, next) => {
-    const slot = this.open.add(res);
-    if (this.draining) res.setHeader('connection', 'close');
-    // Node emits 'close' exactly once per response: after 'finish' when it was answered, or when the client
-    // went away first. One listener per request, not two.
-    res.on('close', () => {
-      this.open.remove(slot);
+  constructor() {
+    const closed = (res: ServerResponse) => {
+      this.open.remove(res);
       if (this.open.size === 0) for (const resolve of this.idle.splice(0)) resolve();
-    });
-    next();
-  };
+    };
+    this.onClose = function (this: ServerResponse) {
+      closed(this);
+    };
+  }
+
+  /**
+   * The HTTP server's request listener: counts `app`'s requests and, once draining, answers with
+   * `Connection: close` so no socket is reused. Outside the app, so every request is counted before any of
+   * the app's layers runs, and counting costs no middleware dispatch.
+   */
+  counting(app: RequestListener): RequestListener {
+    return (req, res) => {
+      this.open.add(res);
+      if (this.draining) res.setHeader('connection', 'close');
+      // Node emits 'close' exactly once per response: after 'finish' when it was answered, or when the client
+      // went away first. One listener per request, not two.
+      res.on('close', this.onClose);
+      app(req, res);
+    };
+  }
 
   /** Stops accepting connections and resolves when every in-flight request is answered (or at the timeout). */
   async stop(server: Server, timeoutMs: number): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The two Express apps: `activities` (the public API) and `users` (profiles). Both are assembled the same way:
- * the drain counter and vendor request handlers first, correlation and logging, the API routes, health and
- * admin, then vendor error handlers, error capture and the JSON error answer.
+ * vendor request handlers first, correlation and logging, the API routes, health and admin, then vendor error
+ * handlers, error capture and the JSON error answer. The drain counter sits in front of the app, as the HTTP
+ * server's request listener (`Drain.counting`, app/service.ts).
  */
 import express, {
   type ErrorRequestHandler,
@@ -18,6 +19,8 @@ import type { ChaosEngine } from './chaos/engine';
 import { describeError, jsonErrorHandler, notFound } from './http/errors';
 import { healthRouter } from './http/health';
 import { jsonBody } from './http/json-body';
+import { notificationsRouter } from './notifications/routes';
+import type { NotificationSender } from './notifications/producer';
 import type { Store } from './store/types';
 import type { Telemetry } from './telemetry/facade';
 import type { Logger } from './telemetry/logger';
@@ -32,12 +35,12 @@ export interface CommonDeps {
   /** `CHAOS_DIR`: the operator's scenarios, which the admin API may switch to by name. */
   chaosDir?: string;
   adminToken: string | undefined;
-  /** Mounted before everything else (the graceful-shutdown request counter). */
-  first?: RequestHandler[];
 }
 
 export interface ActivitiesAppDeps extends CommonDeps {
   users: UsersClient;
+  /** Sends the notifications message after a create or reply; unset → none sent. */
+  notifications?: NotificationSender;
   /** Passes an admin chaos change on to the users service. */
   propagateChaos?: (update: ChaosUpdate) => Promise<Record<string, unknown>>;
 }
@@ -75,7 +78,7 @@ function captureErrors(telemetry: Telemetry, logger: Logger): ErrorRequestHandle
 }
 
 interface Assembly {
-  service: 'activities' | 'users';
+  service: 'activities' | 'users' | 'notifications';
   /** Registers the service's API routes on the app. */
   routes: (app: IRouter) => void;
   healthDependencies?: Record<string, () => Promise<boolean>>;
@@ -84,7 +87,6 @@ interface Assembly {
 
 /** What a layer is, named so the layer bench (`scripts/bench-layers.js`) can add them one at a time. */
 export type LayerName =
-  | 'first'
   | 'vendor request handlers'
   | 'request context'
   | 'JSON body'
@@ -111,13 +113,14 @@ function layersOf(
 ): AppLayer[] {
   const { telemetry, logger } = deps;
   return [
-    { name: 'first', handlers: deps.first ?? [] },
     { name: 'vendor request handlers', handlers: telemetry.requestHandlers() },
     { name: 'request context', handlers: present(requestContext(telemetry, logger)) },
-    { name: 'JSON body', handlers: [jsonBody] },
     // The API first, on the app itself: its requests are the hot path, and entering a router (even one that
     // doesn't match) costs more than matching a route. Health and admin paths never collide with the API's.
+    // Its routes pass the JSON gate themselves, only when a request has a body (`route`, app/http/route.ts):
+    // a layer in front would cost every GET a dispatch for nothing.
     { name: 'routes', handlers: [], routes },
+    { name: 'JSON body', handlers: [jsonBody] },
     { name: 'health', handlers: [healthRouter(service, deps.store, healthDependencies)] },
     {
       name: 'admin',
@@ -163,4 +166,15 @@ export function createActivitiesApp(deps: ActivitiesAppDeps): Express {
 
 export function createUsersApp(deps: UsersAppDeps): Express {
   return appOf(layersOf(deps, { service: 'users', routes: (app) => usersRouter(deps, app) }));
+}
+
+/** The notifications worker's HTTP side: its health check (is the queue being polled?) and the read API. */
+export function createNotificationsApp(deps: CommonDeps & { queueReachable: () => boolean }): Express {
+  return appOf(
+    layersOf(deps, {
+      service: 'notifications',
+      routes: (app) => notificationsRouter(deps, app),
+      healthDependencies: { queue: () => Promise.resolve(deps.queueReachable()) },
+    }),
+  );
 }

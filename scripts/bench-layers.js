@@ -2,7 +2,9 @@
 // Layer bench: µs per light request of each of our own layers (request context, route wrapper, facade with no
 // adapter, chaos off, validation, …), from the bench's `bare` app up to the real app, in one process with no
 // socket. Run after `npm run build`:
-//   node scripts/bench-layers.js [--rounds 40] [--requests 1000] [--json]
+//   node scripts/bench-layers.js [--rounds 40] [--requests 1000] [--baseline DIR] [--json]
+// --baseline DIR adds the real app of another built checkout (e.g. the commit before a change) as one more rung,
+// interleaved with this tree's.
 const { parseArgs } = require('node:util');
 const { formatLayerTable, runLayerBench } = require('../dist/harness/bench/layers.js');
 
@@ -10,6 +12,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string' },
     requests: { type: 'string' },
+    baseline: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -26,6 +29,7 @@ const count = (name) => {
 runLayerBench({
   rounds: count('rounds'),
   requests: count('requests'),
+  baseline: values.baseline,
   log: (line) => process.stderr.write(`${line}\n`),
 }).then(
   (report) => {

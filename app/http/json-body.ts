@@ -1,5 +1,6 @@
 /** JSON request bodies: UTF-8 only, small, and parsed strictly; anything else is a clear 4xx. */
 import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { HttpError } from './errors';
 
@@ -22,11 +23,18 @@ function declaresOtherCharset(contentType: string | undefined): boolean {
   return charset !== undefined && !/^utf-?8$/i.test(charset);
 }
 
+/** Whether the request carries a body at all; most are GETs without one. */
+export function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/**
+ * The JSON gate. Safe to pass twice: a body already read is not read again (body-parser skips a finished
+ * request), and the checks before it give the same answer both times.
+ */
 export const jsonBody: RequestHandler = (req, res, next) => {
-  const hasBody =
-    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  // Most requests are GETs: without a body there is nothing to check or parse (req.body stays undefined).
-  if (!hasBody) return next();
+  // Without a body there is nothing to check or parse (req.body stays undefined).
+  if (!hasBody(req)) return next();
   if (!req.is('application/json')) return next(new HttpError(415, 'Content-Type must be application/json'));
   // The parser would decode UTF-16 and others; the README promises UTF-8 only.
   if (declaresOtherCharset(req.headers['content-type']))

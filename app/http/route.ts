@@ -8,6 +8,7 @@ import { applyChaos, describeDecisions } from '../chaos/apply';
 import type { ChaosEngine } from '../chaos/engine';
 import type { SpanOptions, Telemetry } from '../telemetry/facade';
 import { correlationOf, type RequestCorrelation } from '../telemetry/request-context';
+import { hasBody, jsonBody } from './json-body';
 
 export const CHAOS_HEADER = 'x-bakeoff-chaos';
 
@@ -37,7 +38,7 @@ export function route(
   const path = routeId.slice(routeId.indexOf(' ') + 1);
   // The same for every request of this route: built once (adapters copy span attributes, never change them).
   const spanOptions: SpanOptions = { attributes: { 'app.route': routeId } };
-  return (req, res) => {
+  const answer = (req: Request, res: Response): Promise<void> => {
     res.locals.route = routeId;
     const correlation = correlationOf(res);
     const seq = deps.chaos.seqFor(routeId, correlation.seq);
@@ -51,6 +52,16 @@ export function route(
     return deps.telemetry.span(spanName, spanOptions, async () => {
       await applyChaos(decisions, deps.telemetry);
       await handler(ctx);
+    });
+  };
+  return (req, res, next) => {
+    // The API's routes come before the app's JSON gate (app/server.ts), so a request with a body passes it
+    // here, first, as it would have there; one without (the GETs, nearly every request) skips it.
+    if (!hasBody(req)) return answer(req, res);
+    jsonBody(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      // As Express does for the handler itself: a throw or a rejection becomes the request's error.
+      new Promise<void>((resolve) => resolve(answer(req, res))).catch(next);
     });
   };
 }

@@ -58,6 +58,24 @@ export function ttlSeconds(ttl: string | number | undefined): number | null {
   return typeof ttl === 'number' ? ttl : TTL_CHOICES[ttl];
 }
 
+export const SEARCH_QUERY = z.object({
+  term: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+});
+
+/**
+ * The search query's term, as `SEARCH_QUERY` parses it. A good term is checked by hand: the search is the
+ * bench's light route, where a schema run is a measurable share of the request (docs/performance.md). Only a
+ * bad one goes through the schema, which words the 400 as always.
+ */
+export function searchTerm(query: unknown): string {
+  const term = (query as { term?: unknown } | undefined)?.term;
+  if (typeof term === 'string') {
+    const trimmed = term.trim();
+    if (trimmed.length >= 1 && trimmed.length <= 100) return trimmed;
+  }
+  return validate(SEARCH_QUERY, query, 'search').term;
+}
+
 /** Parses `value` or throws a 400 whose message names every problem. */
 export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);

@@ -2,6 +2,7 @@
  * Per-request correlation: reads `x-bakeoff-run` / `x-bakeoff-seq`, stamps them on the request's root span in
  * every vendor, and writes one structured log line when the response is done.
  */
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Telemetry } from './facade';
 import type { Logger } from './logger';
@@ -17,9 +18,10 @@ export interface RequestCorrelation {
 const RUN_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Malformed correlation headers are ignored rather than rejected: they are the harness's, not the user's. */
-export function readCorrelation(req: Request): RequestCorrelation {
-  const run = req.get(RUN_HEADER);
-  const seqText = req.get(SEQ_HEADER);
+export function readCorrelation(req: IncomingMessage): RequestCorrelation {
+  // Node lower-cases header names, as these are: no need for Express's `req.get` and its case folding.
+  const run = req.headers[RUN_HEADER] as string | undefined;
+  const seqText = req.headers[SEQ_HEADER] as string | undefined;
   const seq = seqText !== undefined && /^\d{1,9}$/.test(seqText) ? Number(seqText) : undefined;
   return { runId: run && RUN_ID.test(run) ? run : undefined, seq };
 }

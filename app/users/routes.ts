@@ -6,6 +6,7 @@ import { type IRouter, type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { SERVICE_TOKEN_HEADER } from '../activities/users-client';
 import { HttpError } from '../http/errors';
+import { jsonBody } from '../http/json-body';
 import { type RouteDeps, route } from '../http/route';
 import { tokenChecker } from '../http/secrets';
 import { HANDLE, validate } from '../http/validation';
@@ -38,7 +39,8 @@ function requireServiceToken(token: string): RequestHandler {
 /** Registers the users API on `router` (default: a new Router; the app passes itself, see activitiesRouter). */
 export function usersRouter(deps: UsersDeps, router: IRouter = Router()): IRouter {
   const { store, telemetry } = deps;
-  router.use('/api/users', requireServiceToken(deps.serviceToken));
+  // The JSON gate before the token check, as for every other path (a route would only pass it after).
+  router.use('/api/users', jsonBody, requireServiceToken(deps.serviceToken));
 
   router.get(
     '/api/users',

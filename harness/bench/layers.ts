@@ -7,7 +7,8 @@
  * Rungs are interleaved and their order rotated every round, like the process bench's arms; each figure is
  * the median over rounds, and a rung's cost is its median minus the rung below's.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Express, IRouter } from 'express';
@@ -39,16 +40,18 @@ interface Rung {
   name: string;
   adds: string;
   observedStore: boolean;
+  /** Behind the drain counter, the server's request listener in front of the app. */
+  counted: boolean;
   layers: ReadonlySet<LayerName>;
   routes: RouteStage;
 }
 
 /** What each layer of `app/server.ts` does on the light route, for the table. */
 const LAYER_NOTES: Record<LayerName, string> = {
-  first: 'the graceful-shutdown in-flight counter',
   'vendor request handlers': 'each adapter’s request middleware',
   'request context': 'correlation headers, root annotations, the request log (silent: nobody reads it)',
-  'JSON body': 'content-type check and JSON parser (a GET has no body)',
+  'JSON body':
+    'the JSON gate for paths outside the API (the API’s routes pass it themselves, only with a body)',
   routes: '',
   health: 'the health-check router',
   admin: 'the admin router',
@@ -73,7 +76,6 @@ function realLayers(store: Store, telemetry: Telemetry): { layers: AppLayer[]; c
     logger,
     chaos,
     adminToken: undefined,
-    first: [new Drain().middleware],
     users: new UsersClient({ baseUrl: USERS_URL, serviceToken: 'bench' }, telemetry),
   });
   return { layers, chaos };
@@ -96,7 +98,12 @@ function mountWrappedBareRoutes(app: IRouter, store: Store, telemetry: Telemetry
 }
 
 /** A rung's app: the real stack in its real order, with only the rung's layers, and its kind of routes. */
-function build(rung: Rung, { plainStore, observedStore, telemetry }: Ingredients): Express {
+function build(rung: Rung, ingredients: Ingredients): RequestListener {
+  const app = buildApp(rung, ingredients);
+  return rung.counted ? new Drain().counting(app) : app;
+}
+
+function buildApp(rung: Rung, { plainStore, observedStore, telemetry }: Ingredients): Express {
   const store = rung.observedStore ? observedStore : plainStore;
   if (rung.layers.size === 0 && rung.routes === 'bare') return activitiesApp(store, USERS_URL);
   const { layers, chaos } = realLayers(store, telemetry);
@@ -112,19 +119,35 @@ function build(rung: Rung, { plainStore, observedStore, telemetry }: Ingredients
 }
 
 /**
- * The ladder: `bare`, then the query observer, then each non-empty layer of the real app in the order a
- * request meets it, then the API routes in two steps (our route wrapper, then our routers: validation and
+ * The ladder: `bare`, then the query observer, then the drain counter, then each non-empty layer of the real
+ * app in the order a request meets it, then the API routes in two steps (our route wrapper, then our routers: validation and
  * annotations). The last rung has every layer, so it should equal the real app, built as `bakeoff serve` does.
  */
 function ladder(telemetry: Telemetry, store: Store): { rungs: Rung[]; unmounted: string[] } {
   const { layers } = realLayers(store, telemetry);
   const unmounted = layers.filter((l) => l.handlers.length === 0 && !l.routes).map((l) => l.name);
   const rungs: Rung[] = [
-    { name: 'bare', adds: 'the bench’s `bare` app', observedStore: false, layers: new Set(), routes: 'bare' },
+    {
+      name: 'bare',
+      adds: 'the bench’s `bare` app',
+      observedStore: false,
+      counted: false,
+      layers: new Set(),
+      routes: 'bare',
+    },
     {
       name: '+ query observer',
       adds: 'each statement through the facade’s `db.query` span (no adapter: none)',
       observedStore: true,
+      counted: false,
+      layers: new Set(),
+      routes: 'bare',
+    },
+    {
+      name: '+ drain counter',
+      adds: 'the graceful-shutdown in-flight counter (the server’s request listener, in front of the app)',
+      observedStore: true,
+      counted: true,
       layers: new Set(),
       routes: 'bare',
     },
@@ -137,6 +160,7 @@ function ladder(telemetry: Telemetry, store: Store): { rungs: Rung[]; unmounted:
       name: `+ ${layer.name}`,
       adds: LAYER_NOTES[layer.name],
       observedStore: true,
+      counted: true,
       layers: new Set(included),
       routes: 'bare',
     });
@@ -146,13 +170,15 @@ function ladder(telemetry: Telemetry, store: Store): { rungs: Rung[]; unmounted:
       name: '+ route wrapper',
       adds: 'route name, chaos decision (off), handler span',
       observedStore: true,
+      counted: true,
       layers: included,
       routes: 'wrapped',
     },
     {
       name: '+ validation, annotations',
-      adds: 'our activities router: zod query validation, annotate/metadata calls',
+      adds: 'our activities router: query validation (zod only for a bad term), annotate/metadata calls',
       observedStore: true,
+      counted: true,
       layers: included,
       routes: 'real',
     },
@@ -160,16 +186,54 @@ function ladder(telemetry: Telemetry, store: Store): { rungs: Rung[]; unmounted:
   return { rungs, unmounted };
 }
 
-function realApp({ observedStore, telemetry }: Ingredients): Express {
-  return createActivitiesApp({
+/** The real app behind its drain counter, as `bakeoff serve` builds it (app/service.ts). */
+function realApp({ observedStore, telemetry }: Ingredients): RequestListener {
+  const app = createActivitiesApp({
     store: observedStore,
     telemetry,
     logger: createLogger({ service: 'activities', level: 'info', telemetry, silent: true }),
     chaos: new ChaosEngine(loadScenario('off'), 1),
     adminToken: undefined,
-    first: [new Drain().middleware],
     users: new UsersClient({ baseUrl: USERS_URL, serviceToken: 'bench' }, telemetry),
   });
+  return new Drain().counting(app);
+}
+
+/**
+ * The real activities app (none) of another built checkout, on this tree's store, behind its drain counter:
+ * the server's request listener in this tree, an Express layer (`first`, `Drain.middleware`) before it.
+ */
+function baselineApp(root: string, store: Store): RequestListener {
+  if (!existsSync(path.join(root, 'dist', 'app', 'server.js')))
+    throw new Error(`baseline ${root} has no built app (dist/app/server.js): run \`npm run build\` there`);
+  const load = (file: string) => require(path.join(root, 'dist', file));
+  const { Telemetry: BaselineTelemetry } = load('app/telemetry/facade.js');
+  const telemetry = new BaselineTelemetry([
+    load('adapters/none.js').createNoneAdapter({ serviceName: 'activities', sandboxUrl: '', env: {} }),
+  ]);
+  const drain = new (load('app/lifecycle.js').Drain)();
+  const counting = typeof drain.counting === 'function';
+  const app = load('app/server.js').createActivitiesApp({
+    store,
+    telemetry,
+    logger: load('app/telemetry/logger.js').createLogger({
+      service: 'activities',
+      level: 'info',
+      telemetry,
+      silent: true,
+    }),
+    chaos: new (load('app/chaos/engine.js').ChaosEngine)(
+      load('app/chaos/scenario.js').loadScenario('off'),
+      1,
+    ),
+    adminToken: undefined,
+    first: counting ? undefined : [drain.middleware],
+    users: new (load('app/activities/users-client.js').UsersClient)(
+      { baseUrl: USERS_URL, serviceToken: 'bench' },
+      telemetry,
+    ),
+  });
+  return counting ? drain.counting(app) : app;
 }
 
 export interface LayerOptions {
@@ -178,6 +242,11 @@ export interface LayerOptions {
   /** Requests per rung and round (default 1000). */
   requests?: number;
   log?: (line: string) => void;
+  /**
+   * Another built checkout (a directory with `dist/`), e.g. the commit before a change: its real app runs as
+   * one more rung, interleaved with this tree's, so a before/after shares every round's conditions.
+   */
+  baseline?: string;
 }
 
 export interface LayerRow {
@@ -242,13 +311,14 @@ async function cpuUsPer(count: number, work: () => Promise<unknown>): Promise<nu
 /** Each request as the process bench sends it: the light route, with its run id header. */
 const LIGHT_REQUEST = { url: LIGHT_ROUTE.path, headers: benchRunHeaders('layers', 1) };
 
-const timeRequests = (app: Express, count: number) => cpuUsPer(count, () => inject(app, LIGHT_REQUEST));
+const timeRequests = (app: RequestListener, count: number) =>
+  cpuUsPer(count, () => inject(app, LIGHT_REQUEST));
 
 const timeQuery = (store: Store, count: number) =>
   cpuUsPer(count, () => store.search('zz-bench-no-match', 20));
 
 /** Every rung must answer the light route as the real app does, or its timing means nothing. */
-async function checkAnswers(names: string[], apps: Express[]): Promise<void> {
+async function checkAnswers(names: string[], apps: RequestListener[]): Promise<void> {
   for (const [index, app] of apps.entries()) {
     const { status, written } = await inject(app, { ...LIGHT_REQUEST, capture: true });
     if (status !== 200 || !written?.includes('"activities":[]')) {
@@ -281,6 +351,15 @@ export async function runLayerBench(options: LayerOptions = {}): Promise<LayerRe
         adds: '`createActivitiesApp`, as `bakeoff serve` builds it: should equal the rung above',
         app: realApp(ingredients),
       },
+      ...(options.baseline === undefined
+        ? []
+        : [
+            {
+              name: 'baseline app (none)',
+              adds: `the real app of ${options.baseline}: its "this layer" is baseline − this tree`,
+              app: baselineApp(path.resolve(options.baseline), observedStore),
+            },
+          ]),
     ];
     const apps = rungs.map((r) => r.app);
     await checkAnswers(

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postJson, type ServicePair, startPair } from '../helpers/services';
 
@@ -151,6 +152,46 @@ describe('bad input gets a 4xx JSON message and writes nothing', () => {
     });
     expect(res.status).toBe(415);
     expect(((await res.json()) as { error: string }).error).toMatch(/application\/json/);
+  });
+
+  /** A request `fetch` won't send: any method with a body (a GET included). */
+  function send(method: string, target: string, contentType: string, body: string) {
+    return new Promise<{ status: number; body: { error?: string } }>((resolve, reject) => {
+      const headers = { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) };
+      const req = http.request(target, { method, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  // The API's routes pass the JSON gate themselves, only when a request has a body; every other path meets it
+  // as a layer. Either way a body is checked before anything else answers.
+  it.each([
+    ['a GET to an API route', 'GET', '/api/activities/search?term=moth', 'text/plain', 'hello', 415],
+    ['a GET to an API route', 'GET', '/api/activities/home', 'application/json', '{"oops', 400],
+    ['a POST to no route (the gate before the 404)', 'POST', '/api/nowhere', 'text/plain', 'hello', 415],
+    [
+      'a PUT to the admin API (the gate before its token check)',
+      'PUT',
+      '/admin/chaos',
+      'text/plain',
+      'x',
+      415,
+    ],
+  ])('checks the body of %s: %s %s', async (_what, method, target, contentType, body, status) => {
+    const res = await send(method, `${pair.url}${target}`, contentType, body);
+    expect(res.status).toBe(status);
+    expect(res.body.error).toMatch(status === 415 ? /application\/json/ : /not valid JSON/);
+  });
+
+  it('checks the body before the users service’s token check', async () => {
+    const res = await send('GET', `${pair.users.url}/api/users?handles=ada`, 'text/plain', 'hello');
+    expect(res.status).toBe(415); // not 401: no token was sent, but the body is refused first
   });
 
   it('is still up and healthy after all of it', async () => {

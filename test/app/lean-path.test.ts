@@ -6,14 +6,18 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNoneAdapter } from '../../adapters/none';
 import type { Adapter } from '../../adapters/types';
 import { UsersClient } from '../../app/activities/users-client';
 import { ChaosEngine } from '../../app/chaos/engine';
 import { loadScenario } from '../../app/chaos/scenario';
-import type { ServerResponse } from 'node:http';
+import http, { type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpError } from '../../app/http/errors';
 import { OpenResponses } from '../../app/http/open-responses';
+import { SEARCH_QUERY, searchTerm, validate } from '../../app/http/validation';
 import { Drain } from '../../app/lifecycle';
 import { activitiesLayers, createActivitiesApp } from '../../app/server';
 import { querySpans } from '../../app/service';
@@ -64,21 +68,94 @@ describe('with nothing to report to', () => {
   });
 });
 
+describe('the search term, checked by hand on the light route', () => {
+  /** What the schema alone answers: the term, or the 400's message. */
+  const bySchema = (query: unknown) => {
+    try {
+      return validate(SEARCH_QUERY, query, 'search').term;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const byHand = (query: unknown) => {
+    try {
+      return searchTerm(query);
+    } catch (error) {
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).status).toBe(400);
+      return (error as Error).message;
+    }
+  };
+
+  it.each([
+    { term: 'moth' },
+    { term: '  padded\t' },
+    { term: 'x'.repeat(100) },
+    { term: ` ${'x'.repeat(100)} ` },
+    { term: 'x'.repeat(101) },
+    { term: '' },
+    { term: ' \n ' },
+    { term: ['a', 'b'] },
+    { other: 'x' },
+    {},
+    undefined,
+  ])('answers %j exactly as the schema does', (query) => {
+    expect(byHand(query)).toBe(bySchema(query));
+  });
+});
+
 describe('the drain counter’s open responses', () => {
   it('keeps what was added and not removed, reusing freed slots instead of growing', () => {
     const open = new OpenResponses();
     const [a, b, c] = ['a', 'b', 'c'].map((name) => ({ name }) as unknown as ServerResponse);
-    const slotA = open.add(a);
-    const slotB = open.add(b);
+    open.add(a);
+    open.add(b);
     expect(open.size).toBe(2);
-    open.remove(slotA);
-    open.remove(slotA); // 'close' comes once, but a second removal must not miscount
+    open.remove(a);
+    open.remove(a); // 'close' comes once, but a second removal must not miscount
     expect(open.size).toBe(1);
     expect([...open]).toEqual([b]);
-    expect(open.add(c)).toBe(slotA);
-    expect([...open]).toEqual([c, b]);
-    open.remove(slotB);
+    open.add(c);
+    expect([...open]).toEqual([c, b]); // c took a's freed slot
+    open.remove(b);
     expect([...open]).toEqual([c]);
+    open.remove(a); // long gone, and its slot is c's now: c stays
+    expect([...open]).toEqual([c]);
+    expect(open.size).toBe(1);
+  });
+});
+
+describe('the drain counter, in front of the app', () => {
+  let server: http.Server | undefined;
+  afterAll(() => {
+    server?.closeAllConnections();
+    server?.close();
+  });
+
+  it('counts as the server’s request listener: stop waits for a request in flight and marks its answer', async () => {
+    const app = express();
+    let answer: (() => void) | undefined;
+    const arrived = new Promise<void>((resolve) => {
+      app.get('/slow', (_req, res) => {
+        answer = () => res.json({ ok: true });
+        resolve();
+      });
+    });
+    const drain = new Drain();
+    server = http.createServer(drain.counting(app)).listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server?.once('listening', resolve));
+    const response = fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`);
+    await arrived;
+    let stopped = false;
+    const stopping = drain.stop(server, 30_000).then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stopped).toBe(false); // the request is still in flight
+    answer?.();
+    const res = await response;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('connection')).toBe('close'); // answered after the drain began
+    await stopping;
+    expect(stopped).toBe(true);
   });
 });
 
@@ -102,7 +179,6 @@ describe('the activities app', () => {
       logger: logger(telemetry, true),
       chaos: new ChaosEngine(loadScenario('off'), 1),
       adminToken: undefined,
-      first: [new Drain().middleware],
       users: new UsersClient({ baseUrl: 'http://127.0.0.1:9', serviceToken: 'x' }, telemetry),
     };
   };
@@ -111,6 +187,13 @@ describe('the activities app', () => {
     const names = activitiesLayers(deps()).map((layer) => layer.name);
     expect(names.indexOf('routes')).toBeLessThan(names.indexOf('health'));
     expect(names.indexOf('routes')).toBeLessThan(names.indexOf('admin'));
+  });
+
+  it('has no drain counter among its layers: that is the server’s request listener, in front of the app', () => {
+    const app = createActivitiesApp(deps());
+    const top = (app.router as unknown as { stack: Array<{ name: string }> }).stack;
+    expect(top.map((layer) => layer.name)).not.toContain('middleware');
+    expect(activitiesLayers(deps()).map((layer) => layer.name)).not.toContain('first');
   });
 
   it('registers the API routes on the app itself, not inside a nested router', () => {

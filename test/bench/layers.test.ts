@@ -2,6 +2,7 @@
  * The in-process layer bench: its ladder follows the real app's stack, every rung answers the light route as
  * the real app does, and no socket is involved. Asserts the shape of the report, never a timing.
  */
+import path from 'node:path';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { inject } from '../../harness/bench/inject';
@@ -39,7 +40,7 @@ describe('layer bench', () => {
     expect(names).toEqual([
       'bare',
       '+ query observer',
-      '+ first',
+      '+ drain counter',
       '+ JSON body',
       '+ health',
       '+ admin',
@@ -69,6 +70,20 @@ describe('layer bench', () => {
     expect(table).toContain('| real app (none) |');
     expect(table).toContain(
       'Not mounted with `none` (nothing to do): vendor request handlers, request context',
+    );
+  }, 60_000);
+
+  it('runs another built checkout’s real app as one more rung, for a before/after', async () => {
+    // This checkout's own build stands in for "the commit before" (`npm test` builds first).
+    const report = await runLayerBench({
+      rounds: 1,
+      requests: 3,
+      baseline: path.resolve(__dirname, '../..'),
+    });
+    expect(report.rows.map((r) => r.name).slice(-2)).toEqual(['real app (none)', 'baseline app (none)']);
+    expect(Number.isFinite(report.rows.at(-1)?.layerUs)).toBe(true);
+    await expect(runLayerBench({ rounds: 1, requests: 1, baseline: '/nonexistent' })).rejects.toThrow(
+      /no built app/,
     );
   }, 60_000);
 
