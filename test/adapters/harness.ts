@@ -35,6 +35,8 @@ export interface Stack {
   runId: string;
   activitiesUrl: string;
   usersUrl: string;
+  /** The activities service's process id (for /proc readings of it). */
+  activitiesPid: number;
   request(method: 'GET' | 'POST', urlPath: string, seq: number, body?: unknown): Promise<Response>;
   /** SIGTERM both services; resolves with their exits. */
   stop(): Promise<Array<{ code: number | null; signal: NodeJS.Signals | null }>>;
@@ -89,6 +91,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     runId,
     activitiesUrl,
     usersUrl: pair.users.url,
+    activitiesPid: pair.activities.child.pid!,
     async request(method, urlPath, seq, body) {
       const started = performance.now();
       const res = await fetch(`${activitiesUrl}${urlPath}`, {
