@@ -13,6 +13,8 @@ import { requirePackages } from '../helpers/system-packages';
 import { addRequest, traceIdsOf } from '../sandbox/view-records';
 
 const RUN = 'ui-run';
+/** An earlier run: a URL without `run` must not show it, `run=*` must. */
+const OLD_RUN = 'old-run';
 const REQUESTS = 30; // × 4 tracing vendors = 120 traces: more than one page of 100
 const VIEWPORTS = [
   { width: 1366, height: 768 },
@@ -26,6 +28,9 @@ let browser: Browser;
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, otlpPort: 0, datadogPort: 0, xrayPort: 0 });
   const base = Date.now() - 120_000;
+  for (let seq = 1; seq <= 2; seq++) {
+    addRequest(sandbox.store, { run: OLD_RUN, seq, base: base - 3_600_000 + seq * 1000, handle: 'ada' });
+  }
   for (let seq = 1; seq <= REQUESTS; seq++) {
     addRequest(sandbox.store, {
       run: RUN,
@@ -66,6 +71,30 @@ const overflow = (page: Page) =>
   page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
 
 requirePackages(['chromium'])('search and logs views in chromium', () => {
+  it('a URL without a run shows the latest run; run=* shows every run', async () => {
+    const { page, problems } = await openPage(VIEWPORTS[0]);
+    const runsShown = async (hash: string, row: string) => {
+      await show(page, hash, row);
+      return new Set(
+        await page.locator(`${row} .run-seq`).evaluateAll((els) => els.map((e) => e.textContent)),
+      );
+    };
+    const latest = await runsShown(
+      '#/search?vendor=xray&attr=app.user_handle%3Dada',
+      '[data-testid="search-row"]',
+    );
+    expect([...latest].some((t) => t?.includes(OLD_RUN))).toBe(false);
+    expect([...latest].some((t) => t?.includes(RUN))).toBe(true);
+    const every = await runsShown(
+      '#/search?vendor=xray&attr=app.user_handle%3Dada&run=*',
+      '[data-testid="search-row"]',
+    );
+    expect([...every].some((t) => t?.includes(OLD_RUN))).toBe(true);
+    expect(await page.locator('[data-testid="search-form"] select[name="run"]').inputValue()).toBe('*');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   for (const viewport of VIEWPORTS) {
     describe(`at ${viewport.width}×${viewport.height}`, () => {
       it('trace search: the URL filters, rows show route, status, duration, spans and chaos; pages on', async () => {

@@ -2,7 +2,7 @@
 // Each trace id a line carries (trace_id, xray_trace_id, dd.trace_id, sentry_trace_id) links to that trace in
 // every vendor holding it. The URL holds the state, e.g. #/logs?level=error&field=user.handle%3Dada.
 // Query logic is server-side (sandbox/views/log-search.ts).
-/* global h, api, fmtNum, fmtTime, vendorPill, vendorSelect, vendorLabel, runSelect, runSeq, traceHref, query,
+/* global h, api, fmtNum, fmtTime, vendorPill, vendorSelect, vendorLabel, viewRun, runSeq, traceHref, query,
    emptyState, registerView */
 'use strict';
 
@@ -41,10 +41,9 @@ function logInput(name, value, label, placeholder, width) {
   );
 }
 
-async function logForm(q) {
+function logForm(q, run) {
   const vendor = vendorSelect(q.get('vendor') || '', () => {});
   vendor.name = 'vendor';
-  const { select: run } = await runSelect(q.get('run') || '', () => {});
   run.name = 'run';
   const level = q.get('level') || '';
   const levels = [
@@ -144,9 +143,17 @@ function logLine(l) {
 async function renderLogs() {
   const q = query();
   const params = new URLSearchParams();
-  for (const field of [...LOG_FIELDS, 'cursor']) if (q.get(field)) params.set(field, q.get(field));
+  // A URL without `run` shows the latest run, as the other views do; `run=*` shows every run.
+  const shown = await viewRun(q, () => {});
+  // "All runs" must survive the form's submit as `*`: an empty value would mean "the latest run" again.
+  shown.select.querySelector('option[value=""]').value = '*';
+  for (const field of [...LOG_FIELDS, 'cursor']) {
+    if (field === 'run') {
+      if (shown.run) params.set('run', shown.run);
+    } else if (q.get(field)) params.set(field, q.get(field));
+  }
   params.set('limit', '300');
-  const form = await logForm(q);
+  const form = logForm(q, shown.select);
   let page = null;
   let problem = null;
   try {

@@ -2,7 +2,7 @@
 // attribute = value, run and injected chaos, sorted by time or duration, paged with the API's cursor. The URL
 // holds the whole state, e.g. #/search?vendor=xray&attr=app.user_handle%3Dada&errors=1, so a screenshot can be
 // reproduced. Query logic is server-side (sandbox/views/search.ts); this only draws it.
-/* global h, api, fmtMs, fmtNum, fmtTime, vendorPill, vendorSelect, runSelect, runSeq, traceHref, query,
+/* global h, api, fmtMs, fmtNum, fmtTime, vendorPill, vendorSelect, viewRun, runSeq, traceHref, query,
    emptyState, serviceChip, registerView, chaosBadge */
 'use strict';
 
@@ -71,10 +71,9 @@ function choice(name, value, label, options) {
   );
 }
 
-async function searchForm(q) {
+function searchForm(q, run) {
   const vendor = vendorSelect(q.get('vendor') || '', () => {});
   vendor.name = 'vendor';
-  const { select: run } = await runSelect(q.get('run') || '', () => {});
   run.name = 'run';
   const form = h(
     'form',
@@ -222,9 +221,17 @@ function resultTable(traces) {
 async function renderSearch() {
   const q = query();
   const params = new URLSearchParams();
-  for (const field of [...SEARCH_FIELDS, 'cursor']) if (q.get(field)) params.set(field, q.get(field));
+  // A URL without `run` shows the latest run, as the other views do; `run=*` shows every run.
+  const shown = await viewRun(q, () => {});
+  // "All runs" must survive the form's submit as `*`: an empty value would mean "the latest run" again.
+  shown.select.querySelector('option[value=""]').value = '*';
+  for (const field of [...SEARCH_FIELDS, 'cursor']) {
+    if (field === 'run') {
+      if (shown.run) params.set('run', shown.run);
+    } else if (q.get(field)) params.set(field, q.get(field));
+  }
   params.set('limit', '100');
-  const form = await searchForm(q);
+  const form = searchForm(q, shown.select);
   let page = null;
   let problem = null;
   try {
