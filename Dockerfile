@@ -34,7 +34,7 @@ COPY deploy/docker/healthcheck.js ./deploy/docker/healthcheck.js
 # The image's `node` user (uid 1000) owns only the data directory: the code stays read-only to the process.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
-EXPOSE 4567 4568 4400 4318 8126 2000/tcp 2000/udp
+EXPOSE 4567 4568 4569 4400 4318 8126 2000/tcp 2000/udp
 # No curl in slim images: node itself probes the health endpoint of whichever role PID 1 runs.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "deploy/docker/healthcheck.js"]

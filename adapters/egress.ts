@@ -36,6 +36,31 @@ export const VENDOR_INTAKE_DOMAINS = [
  */
 export const VENDOR_AWS_SERVICES = ['CloudWatchLogs'] as const;
 
+/**
+ * The application's own AWS calls that may go to the sandbox's origin: offline, the notifications queue is the
+ * sandbox's SQS emulator (`POST /` with `X-Amz-Target: AmazonSQS.<Op>`, the AWS JSON protocol). Those are the
+ * app's calls, not uploads, so tracers must record them like calls to real SQS.
+ */
+const APPLICATION_AWS_TARGET = /^AmazonSQS\./i;
+
+/** True when a request's headers mark it as one of the app's own AWS calls (SQS), whatever its endpoint. */
+export function isApplicationAwsCall(headers: unknown): boolean {
+  const target = headerValue(headers, 'x-amz-target');
+  return target !== undefined && APPLICATION_AWS_TARGET.test(target);
+}
+
+/** A header from Node's `OutgoingHttpHeaders`, a `Headers` object, or `[name, value]` pairs. */
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const entries: [string, unknown][] = Array.isArray(headers) ? headers : Object.entries(headers);
+  for (const [key, value] of entries) {
+    if (typeof key === 'string' && key.toLowerCase() === name)
+      return Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return undefined;
+}
+
 /** Names of this host: a sandbox on `localhost` is the same endpoint as one on `127.0.0.1`. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
 
@@ -47,6 +72,8 @@ export interface RequestTarget {
   port?: string | number | null;
   protocol?: string | null;
   agent?: unknown;
+  /** An SQS call (`X-Amz-Target: AmazonSQS.*`) is the app's even when it goes to the sandbox's origin. */
+  headers?: unknown;
 }
 
 export class VendorEgress {
@@ -64,8 +91,12 @@ export class VendorEgress {
     for (const endpoint of endpoints) this.add(endpoint);
   }
 
-  /** True when this absolute URL goes to a vendor or the sandbox. Bound: pass it as an SDK's ignore hook. */
-  readonly includesUrl = (url: string | URL): boolean => {
+  /**
+   * True when this absolute URL goes to a vendor or the sandbox. Bound: pass it as an SDK's ignore hook. With
+   * the request (Sentry's `ignoreOutgoingRequests(url, request)`), the app's SQS calls to the sandbox are not.
+   */
+  readonly includesUrl = (url: string | URL, request?: { headers?: unknown }): boolean => {
+    if (isApplicationAwsCall(request?.headers)) return false;
     let parsed: URL;
     try {
       parsed = typeof url === 'string' ? new URL(url) : url;
@@ -77,6 +108,7 @@ export class VendorEgress {
 
   /** True when Node `http.request` options (hostname/host, port, protocol) point at a vendor or the sandbox. */
   readonly includesRequest = (target: RequestTarget, defaultProtocol?: string): boolean => {
+    if (isApplicationAwsCall(target.headers)) return false;
     const fromHost = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d+))?$/.exec(target.host ?? '');
     const hostname = target.hostname || fromHost?.[1] || 'localhost';
     const agentProtocol = (target.agent as { protocol?: unknown } | undefined)?.protocol;

@@ -44,6 +44,23 @@ export interface LogEntry {
   timestamp: number;
 }
 
+/** The message being sent: what a producer span names and tags. */
+export interface ProducedMessage {
+  /** The queue's name (`bakeoff-notifications`), not its URL. */
+  queue: string;
+  /** The queue's URL, as SendMessage gets it. */
+  queueUrl: string;
+}
+
+/** One received message, as the worker hands it to the consumer hooks. */
+export interface ConsumedMessage extends ProducedMessage {
+  messageId: string;
+  /** SQS `ApproximateReceiveCount`: 1 on first delivery, more on redelivery after a failure. */
+  receiveCount: number;
+  /** SQS system attributes as received (`AWSTraceHeader`, `SentTimestamp`, `ApproximateFirstReceiveTimestamp`). */
+  systemAttributes: Readonly<Record<string, string>>;
+}
+
 /** Where an adapter sends its data; printed once at start. Never holds a secret. */
 export interface Destination {
   kind: 'vendor' | 'sandbox';
@@ -76,6 +93,25 @@ export interface Adapter {
   /** Ids that correlate a log line with this vendor's trace, e.g. `{ trace_id, span_id }`. */
   traceContext?(): Record<string, string> | undefined;
 
+  /**
+   * Producer side of a queue message: add this vendor's trace headers to `carrier` (becomes the SQS message's
+   * String message attributes). Called in the request's async context right before the AWS SDK's SendMessage,
+   * so the SDK's own instrumentation (if the vendor has one) wraps the same call. Implement only what the
+   * vendor's SDK does not inject by itself; SQS allows 10 attributes per message, so keep to one or two keys.
+   */
+  injectMessage?(carrier: Record<string, string>, message: ProducedMessage): void;
+  /**
+   * Consumer side: runs `fn` (the worker's handling of one message: its work and the DeleteMessage) inside a
+   * consumer span/transaction/segment that continues or links the producer's trace found in `carrier` (the
+   * message's String attributes) or `message.systemAttributes.AWSTraceHeader`, per the vendor's convention.
+   * Same contract as `withSpan`: must call `fn` before returning; error status when `fn` rejects.
+   */
+  consumeMessage?<T>(
+    carrier: Readonly<Record<string, string>>,
+    message: ConsumedMessage,
+    fn: () => Promise<T>,
+  ): Promise<T>;
+
   /** Deliver everything buffered; resolves by `timeoutMs` at the latest. */
   flush(timeoutMs: number): Promise<void>;
   /** Flush, then release the SDK (timers, sockets). */
@@ -88,6 +124,11 @@ export interface AdapterOptions {
   serviceName: string;
   /** Base URL of the local sandbox, used when the vendor's credentials are absent. */
   sandboxUrl: string;
+  /**
+   * The run's release (`BAKEOFF_RELEASE`), reported under the vendor's own version setting (its manifest's
+   * `release` field). Unset → the adapter sets none and the SDK keeps its default.
+   */
+  release?: string;
   env: Readonly<Record<string, string | undefined>>;
   /**
    * Every endpoint any active adapter's SDK uploads to, plus the sandbox and the vendors' public intakes

@@ -2,6 +2,7 @@
  * Starts one service role (activities or users) in this process. Loaded only after the adapters have started,
  * so every vendor SDK has patched `http`, `express` and `pg` before they are required here.
  */
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withDeadline } from '../adapters/deadline';
 import type { Adapter } from '../adapters/types';
@@ -11,14 +12,17 @@ import type { ChaosUpdate } from './admin/routes';
 import { ChaosEngine } from './chaos/engine';
 import { loadScenario } from './chaos/scenario';
 import { Drain, ShutdownDeadline } from './lifecycle';
-import { createActivitiesApp, createUsersApp } from './server';
+import { createSqsClient } from './notifications/queue';
+import { NotificationSender } from './notifications/producer';
+import { NotificationWorker } from './notifications/worker';
+import { createActivitiesApp, createNotificationsApp, createUsersApp } from './server';
 import { resolveServiceToken } from './service-token';
 import { createStore } from './store';
 import type { QueryObserver } from './store/types';
 import { Telemetry } from './telemetry/facade';
 import { createLogger } from './telemetry/logger';
 
-export type Role = 'activities' | 'users';
+export type Role = 'activities' | 'users' | 'notifications';
 
 export interface RunningService {
   role: Role;
@@ -50,20 +54,28 @@ export function querySpans(telemetry: Telemetry): QueryObserver | undefined {
     );
 }
 
+/** Passes an admin chaos change on to the users service and the notifications worker, in parallel. */
 function chaosPropagator(config: Config) {
-  return async (update: ChaosUpdate): Promise<Record<string, unknown>> => {
+  const pass = async (name: string, baseUrl: string, update: ChaosUpdate): Promise<string> => {
     try {
-      const res = await fetch(`${config.usersUrl}/admin/chaos`, {
+      const res = await fetch(`${baseUrl}/admin/chaos`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(update),
         signal: AbortSignal.timeout(3000),
       });
       await res.body?.cancel();
-      return { users: res.ok ? 'applied' : `users service answered ${res.status}` };
+      return res.ok ? 'applied' : `${name} service answered ${res.status}`;
     } catch (error) {
-      return { users: `not reached: ${(error as Error).message}` };
+      return `not reached: ${(error as Error).message}`;
     }
+  };
+  return async (update: ChaosUpdate): Promise<Record<string, unknown>> => {
+    const [users, notifications] = await Promise.all([
+      pass('users', config.usersUrl, update),
+      pass('notifications', config.notificationsUrl, update),
+    ]);
+    return { users, notifications };
   };
 }
 
@@ -82,6 +94,8 @@ export async function startService(
     dataDir: config.dataDir,
     fileName: `${role}.sqlite`,
     observer: querySpans(telemetry),
+    // The worker's embedded file holds notifications only: no demo users or posts.
+    seed: role !== 'notifications',
   });
   const drain = new Drain();
   const common = {
@@ -91,33 +105,51 @@ export async function startService(
     chaos,
     chaosDir: config.chaosDir,
     adminToken: config.adminToken,
-    first: [drain.middleware],
   };
+  const sqs =
+    role === 'notifications' || (role === 'activities' && config.queue.enabled)
+      ? createSqsClient(config.queue, config.sandboxUrl)
+      : undefined;
+  const worker =
+    role === 'notifications'
+      ? new NotificationWorker({ ...common, client: sqs!, queue: config.queue })
+      : undefined;
   const app =
     role === 'activities'
       ? createActivitiesApp({
           ...common,
           users: new UsersClient({ baseUrl: config.usersUrl, serviceToken }, telemetry),
+          notifications: sqs && new NotificationSender({ ...common, client: sqs, queue: config.queue }),
           propagateChaos: config.adminToken ? chaosPropagator(config) : undefined,
         })
-      : createUsersApp({ ...common, serviceToken });
+      : worker
+        ? createNotificationsApp({ ...common, queueReachable: () => worker.stats.polling })
+        : createUsersApp({ ...common, serviceToken });
 
-  const port = role === 'activities' ? config.port : config.usersPort;
-  const server = app.listen(port, config.host);
+  const port = { activities: config.port, users: config.usersPort, notifications: config.notificationsPort }[
+    role
+  ];
+  const server = http.createServer(drain.counting(app)).listen(port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   const actual = (server.address() as AddressInfo).port;
+  worker?.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       const deadline = new ShutdownDeadline(config.shutdownTimeoutMs);
-      await drain.stop(server, deadline.drainMs);
+      // The worker's message in hand is its in-flight request: finished (and deleted) within the drain share.
+      await Promise.all([
+        drain.stop(server, deadline.drainMs),
+        worker && withDeadline(worker.stop(), deadline.drainMs),
+      ]);
       await telemetry.shutdown(deadline.remainingMs());
       await withDeadline(store.close(), deadline.remainingMs());
+      sqs?.destroy();
     })();
     return closing;
   };

@@ -17,8 +17,13 @@ type Command = { summary: string; run: (argv: string[]) => Promise<void> };
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    summary: 'run the activities and users services (+ --with-sandbox, --with-load for the demo)',
+    summary:
+      'run the activities, users and notifications services (+ --with-sandbox, --with-load for the demo)',
     run: async (argv) => (await import('./serve')).runServeCommand(argv),
+  },
+  queue: {
+    summary: 'create, inspect or delete the notifications SQS queue and its DLQ (teardown for real SQS)',
+    run: async (argv) => (await import('./queue')).runQueueCommand(argv),
   },
   sandbox: {
     summary: 'run the local vendor sandbox (every vendor’s ingest protocol + UI on :4400)',

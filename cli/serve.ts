@@ -8,10 +8,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAdapters } from '../adapters';
+import { SANDBOX_AGENT_VARS } from '../adapters/sandbox-agents';
 import { checkSdkVersions } from '../adapters/sdk-version';
 import { loadScenario } from '../app/chaos/scenario';
+import { queueDestination } from '../app/notifications/destination';
 import { generateServiceToken, resolveServiceToken } from '../app/service-token';
-import { type Config, loadConfig, parseAdapterList } from '../config/env';
+import { type Config, loadConfig, parseAdapterList, SANDBOX_QUEUE_VAR } from '../config/env';
 import { BakeoffError } from '../config/errors';
 import { VENDOR_NAMES } from '../vendors';
 import { isVendorRoutingVar, scrubVendorEnv } from '../vendors/credential-scrub';
@@ -23,22 +25,27 @@ import { waitForHealthy } from './wait';
 
 const HELP = `Usage: bakeoff serve [options]
 
-Runs the activities service (:4567) and the users service (:4568), each in its own process.
+Runs the activities service (:4567), the users service (:4568) and the notifications worker (:4569), each
+in its own process. The worker long-polls the notifications queue: the sandbox's SQS (BAKEOFF_SANDBOX) offline,
+real SQS when AWS_REGION is set.
 
 Options:
-  --role <activities|users>   run only this service, in this process
+  --role <activities|users|notifications>
+                              run only this service, in this process
   --observability <list>      adapters, e.g. honeycomb,sentry (env OBSERVABILITY; default none)
   --port <n>                  activities port (env PORT; default 4567)
   --users-port <n>            users port (env USERS_PORT; default 4568)
+  --notifications-port <n>    notifications worker port (env NOTIFICATIONS_PORT; default 4569)
   --host <addr>               bind address (env HOST; default 127.0.0.1)
   --chaos <name|path>         chaos scenario (env CHAOS; default off)
   --chaos-seed <n>            chaos seed (env CHAOS_SEED; default 1)
   --data-dir <dir>            embedded store location (env DATA_DIR; default ./data)
-  --with-sandbox              also run the vendor sandbox (UI on http://127.0.0.1:4400)
+  --with-sandbox              also run the vendor sandbox (UI on http://127.0.0.1:4400, or on the port of
+                              BAKEOFF_SANDBOX); it plays the X-Ray daemon (:2000) and the Datadog Agent (:8126)
   --with-load                 also send demo traffic to the activities service
   --demo                      the offline demo: sandbox + every vendor + traffic, chaos \`incident\` unless
-                              --chaos/CHAOS says otherwise. dd-trace can't share a process with
-                              OpenTelemetry, so datadog runs in a second pair on ports +10
+                              --chaos/CHAOS says otherwise. Vendors whose SDKs conflict (datadog,
+                              otlp, xray-otel) run in pairs of their own on ports +10, +20, +30
   --verbose                   with --demo or --with-load, also print every request's JSON log line (by
                               default those print one status line every 5 s; the request log is always in
                               the sandbox's CloudWatch view)
@@ -50,13 +57,14 @@ const FLAG_TO_ENV: Record<string, string> = {
   observability: 'OBSERVABILITY',
   port: 'PORT',
   'users-port': 'USERS_PORT',
+  'notifications-port': 'NOTIFICATIONS_PORT',
   host: 'HOST',
   chaos: 'CHAOS',
   'chaos-seed': 'CHAOS_SEED',
   'data-dir': 'DATA_DIR',
 };
 
-const ROLES = ['activities', 'users'] as const;
+const ROLES = ['activities', 'users', 'notifications'] as const;
 type Role = (typeof ROLES)[number];
 
 export async function runServeCommand(argv: string[]): Promise<void> {
@@ -67,6 +75,7 @@ export async function runServeCommand(argv: string[]): Promise<void> {
       observability: { type: 'string' },
       port: { type: 'string' },
       'users-port': { type: 'string' },
+      'notifications-port': { type: 'string' },
       host: { type: 'string' },
       chaos: { type: 'string' },
       'chaos-seed': { type: 'string' },
@@ -121,6 +130,7 @@ async function runRole(role: Role, env: NodeJS.ProcessEnv, quiet: boolean): Prom
   const adapters = await createAdapters(config.adapters, {
     serviceName: role,
     sandboxUrl: config.sandboxUrl,
+    release: config.release,
     env,
   });
   const flushed = trackFlushes(adapters);
@@ -129,6 +139,8 @@ async function runRole(role: Role, env: NodeJS.ProcessEnv, quiet: boolean): Prom
     const { kind, endpoint } = adapter.destination;
     process.stderr.write(`[${role}] adapter ${adapter.name} → ${kind}: ${endpoint}\n`);
   }
+  if (role === 'notifications' || (role === 'activities' && config.queue.enabled))
+    process.stderr.write(`[${role}] notifications → ${queueDestination(config.queue, config.sandboxUrl)}\n`);
   const token = resolveServiceToken(config);
   if (token.origin !== 'SERVICE_TOKEN')
     process.stderr.write(`[${role}] service token: ${token.origin} (set SERVICE_TOKEN to fix one)\n`);
@@ -166,12 +178,15 @@ interface BothOptions {
   demo: boolean;
 }
 
-/** One pair of services with its own adapters, ports and data. */
+/** One set of services (activities, users, notifications) with its own adapters, ports, data and queue. */
 interface ProcessGroup {
   observability: string;
   port: number;
   usersPort: number;
+  notificationsPort: number;
   dataDir: string;
+  /** `NOTIFICATIONS_QUEUE`: each group's worker consumes its own group's messages. */
+  queue: string | undefined;
 }
 
 /**
@@ -187,7 +202,9 @@ function groupsFor(config: Config, demo: boolean): ProcessGroup[] {
         observability: config.adapters.join(','),
         port: config.port,
         usersPort: config.usersPort,
+        notificationsPort: config.notificationsPort,
         dataDir: config.dataDir,
+        queue: undefined,
       },
     ];
   }
@@ -195,6 +212,8 @@ function groupsFor(config: Config, demo: boolean): ProcessGroup[] {
     observability,
     port: config.port + 10 * i,
     usersPort: config.usersPort + 10 * i,
+    notificationsPort: config.notificationsPort + 10 * i,
+    queue: i === 0 ? undefined : `${config.queue.name}-${i + 1}`,
     // Each pair keeps its own embedded store files.
     dataDir: i === 0 ? config.dataDir : path.join(config.dataDir, `pair-${i + 1}`),
   }));
@@ -263,8 +282,19 @@ async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<vo
 
   if (options.withSandbox || options.demo) {
     const { startSandbox } = await import('../sandbox/server');
-    sandbox = await startSandbox({ host: '127.0.0.1' });
+    // On BAKEOFF_SANDBOX's port, where the services send (default 4400).
+    sandbox = await startSandbox({
+      host: '127.0.0.1',
+      port: Number(new URL(config.sandboxUrl).port) || 4400,
+    });
     process.stderr.write(`[sandbox] UI and API on ${sandbox.url}\n`);
+    // The sandbox now holds the X-Ray daemon's and the Datadog Agent's ports: the services' start-up lines
+    // name it rather than AWS or Datadog when their SDKs send there (adapters/sandbox-agents.ts).
+    env[SANDBOX_AGENT_VARS.xray] = sandbox.xrayAddress;
+    env[SANDBOX_AGENT_VARS.datadog] = sandbox.datadogUrl;
+    env[SANDBOX_QUEUE_VAR] = '1';
+  } else {
+    for (const name of [...Object.values(SANDBOX_AGENT_VARS), SANDBOX_QUEUE_VAR]) delete env[name];
   }
   const extra = quiet ? ['--quiet'] : [];
   for (const group of groups) {
@@ -274,11 +304,16 @@ async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<vo
       PORT: String(group.port),
       USERS_PORT: String(group.usersPort),
       USERS_URL: `http://127.0.0.1:${group.usersPort}`,
+      NOTIFICATIONS_PORT: String(group.notificationsPort),
+      NOTIFICATIONS_URL: `http://127.0.0.1:${group.notificationsPort}`,
       DATA_DIR: group.dataDir,
+      ...(group.queue ? { NOTIFICATIONS_QUEUE: group.queue } : {}),
     };
-    for (const role of ['users', 'activities'] as const) {
+    for (const role of ['users', 'activities', 'notifications'] as const) {
       if (stopping) return; // a signal, or a service that failed, while the others were starting
-      const port = role === 'users' ? group.usersPort : group.port;
+      const port = { users: group.usersPort, activities: group.port, notifications: group.notificationsPort }[
+        role
+      ];
       // The IPC channel carries the child's stop report (what it flushed) back for the closing line.
       const child = spawn(process.execPath, [process.argv[1], 'serve', '--role', role, ...extra], {
         env: groupEnv,
@@ -296,7 +331,10 @@ async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<vo
         if (failed) process.stderr.write(`[${label}] exited (${signal ?? code}); stopping\n`);
         void stopAll(failed ? 1 : 0);
       });
-      await waitForHealthy(`http://127.0.0.1:${port}/api/health-check`, 30_000);
+      // Without a queue to reach (no sandbox running, no AWS region) the worker answers 503 and keeps retrying:
+      // the other services still serve, so here "up" is enough for it.
+      const worker = role === 'notifications' && !sandbox && !config.queue.awsRegion;
+      await waitForHealthy(`http://127.0.0.1:${port}/api/health-check`, 30_000, { acceptDegraded: worker });
     }
     process.stderr.write(
       `bakeoff: activities API (${group.observability}) on http://127.0.0.1:${group.port}/api/activities/home\n`,

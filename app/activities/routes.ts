@@ -3,21 +3,29 @@
  * fetches its authors' profiles from the users service, so every trace crosses a process boundary.
  */
 import { type IRouter, Router } from 'express';
-import { z } from 'zod';
 import { HttpError } from '../http/errors';
 import { type RouteDeps, route } from '../http/route';
-import { createActivityBody, HANDLE, replyBody, ttlSeconds, UUID, validate } from '../http/validation';
+import {
+  createActivityBody,
+  HANDLE,
+  replyBody,
+  searchTerm,
+  ttlSeconds,
+  UUID,
+  validate,
+} from '../http/validation';
+import { mentionsIn } from '../notifications/message';
+import type { NotificationSender } from '../notifications/producer';
 import type { Activity, Store, UserProfile } from '../store/types';
 import type { UsersClient } from './users-client';
 
 const FEED_LIMIT = 20;
-const SEARCH_QUERY = z.object({
-  term: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-});
 
 export interface ActivitiesDeps extends RouteDeps {
   store: Store;
   users: UsersClient;
+  /** Sends the notifications message after a create or reply commits; unset (`NOTIFICATIONS=off`) → none. */
+  notifications?: NotificationSender;
 }
 
 /** An activity as the API returns it: with its author's profile, snake_case like the bootcamp frontend. */
@@ -40,7 +48,7 @@ function present(activity: Activity, profiles: Map<string, UserProfile>) {
  * costs every request more to enter than the route itself costs to match.
  */
 export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router()): IRouter {
-  const { store, users, telemetry, chaos } = deps;
+  const { store, users, telemetry, chaos, notifications } = deps;
 
   /** Profiles for these activities' authors; the chaos engine may forge the service token for this call. */
   const authorsOf = (
@@ -78,7 +86,7 @@ export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router(
   router.get(
     '/api/activities/search',
     route(deps, 'GET /api/activities/search', 'activities.search', async ({ req, res, correlation, seq }) => {
-      const { term } = validate(SEARCH_QUERY, req.query, 'search');
+      const term = searchTerm(req.query);
       telemetry.metadata('app.search_term', term);
       const activities = await store.search(term, FEED_LIMIT);
       const profiles = await authorsOf(activities, correlation, seq);
@@ -118,6 +126,18 @@ export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router(
       });
       telemetry.annotate('app.activity_uuid', activity.uuid);
       telemetry.metadata('app.message_length', activity.message.length);
+      // After the write committed; never fails the request (NotificationSender.send resolves false instead).
+      await notifications?.send(
+        {
+          activityId: activity.uuid,
+          kind: 'created',
+          handle: activity.handle,
+          mentions: mentionsIn(activity.message),
+          replyTo: null,
+        },
+        correlation,
+        seq,
+      );
       res.status(201).json(present(activity, new Map([[profile.handle, profile]])));
     }),
   );
@@ -140,6 +160,21 @@ export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router(
           ttlSeconds: null,
         });
         if (!reply) throw new HttpError(404, `No activity with uuid ${parentUuid}`);
+        if (notifications) {
+          // The parent's author is notified; the reply committed, so the parent existed a moment ago.
+          const parent = await store.getActivity(parentUuid);
+          await notifications.send(
+            {
+              activityId: reply.uuid,
+              kind: 'replied',
+              handle: reply.handle,
+              mentions: mentionsIn(reply.message),
+              replyTo: parent && { activityId: parent.uuid, handle: parent.handle },
+            },
+            correlation,
+            seq,
+          );
+        }
         res.status(201).json(present(reply, new Map([[profile.handle, profile]])));
       },
     ),

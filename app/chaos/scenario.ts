@@ -49,8 +49,16 @@ export const faultSchema = z
 export const ruleSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, . _ -'),
-    /** `METHOD /path/template` exactly as the route is declared, e.g. `POST /api/activities`. */
-    route: z.string().regex(/^(GET|POST|PUT|DELETE|PATCH) \/\S*$/, 'like "POST /api/activities"'),
+    /**
+     * `METHOD /path/template` exactly as the route is declared, e.g. `POST /api/activities`; or one of the queue
+     * keys: `queue:send` (the activities service's SendMessage) and `worker:notify` (the worker's handling).
+     */
+    route: z
+      .string()
+      .regex(
+        /^((GET|POST|PUT|DELETE|PATCH) \/\S*|queue:send|worker:notify)$/,
+        'like "POST /api/activities", or queue:send, worker:notify',
+      ),
     latency: latencySchema.optional(),
     fault: faultSchema.optional(),
   })

@@ -50,6 +50,23 @@ export const migrations: readonly Migration[] = [
       'CREATE INDEX activities_expires_idx ON activities (expires_at) WHERE expires_at IS NOT NULL',
     ],
   },
+  {
+    version: 3,
+    name: 'notifications',
+    // Written by the notifications worker. One row per (recipient, activity): a message delivered twice (SQS is
+    // at-least-once) notifies once.
+    statements: [
+      `CREATE TABLE notifications (
+        handle TEXT NOT NULL,
+        activity_uuid TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (handle, activity_uuid)
+      )`,
+      'CREATE INDEX notifications_handle_idx ON notifications (handle, created_at)',
+    ],
+  },
 ];
 
 /** Advisory-lock key for schema work, so two services starting against one PostgreSQL don't race. */

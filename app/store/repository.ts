@@ -4,7 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { deleteExpired } from './expiry';
-import type { Activity, NewActivity, SqlDriver, Store, StoreHealth, UserProfile } from './types';
+import type {
+  Activity,
+  NewActivity,
+  Notification,
+  NotificationKind,
+  SqlDriver,
+  Store,
+  StoreHealth,
+  UserProfile,
+} from './types';
 
 export interface RepositoryOptions {
   /** The clock used for creation times and expiry. Default: the system clock. Tests move it to expire posts. */
@@ -157,6 +166,33 @@ export function createRepository(driver: SqlDriver, options: RepositoryOptions =
 
     deleteExpired: () => deleteExpired(driver, now()),
 
+    async addNotifications(notifications) {
+      if (notifications.length === 0) return 0;
+      const createdAt = now();
+      return driver.transaction(async (tx) => {
+        let added = 0;
+        for (const n of notifications) {
+          // RETURNING tells, on both engines, whether the row was new or already there (a redelivery).
+          const rows = await tx.query(
+            `INSERT INTO notifications (handle, activity_uuid, kind, actor, created_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (handle, activity_uuid) DO NOTHING RETURNING handle`,
+            [n.handle, n.activityUuid, n.kind, n.actor, createdAt],
+          );
+          added += rows.length;
+        }
+        return added;
+      });
+    },
+
+    async notificationsFor(handle, limit) {
+      const rows = await driver.query<NotificationRow>(
+        `SELECT handle, activity_uuid, kind, actor, created_at FROM notifications
+         WHERE handle = $1 ORDER BY created_at DESC, activity_uuid DESC LIMIT $2`,
+        [handle, clampLimit(limit)],
+      );
+      return rows.map(toNotification);
+    },
+
     ping: () => driver.ping(),
 
     async health(): Promise<StoreHealth> {
@@ -193,6 +229,25 @@ function toActivity(row: ActivityRow): Activity {
     expiresAt: row.expires_at,
     replyToUuid: row.reply_to_uuid,
     repliesCount: Number(row.replies_count),
+  };
+}
+
+interface NotificationRow {
+  handle: string;
+  activity_uuid: string;
+  kind: NotificationKind;
+  actor: string;
+  created_at: string;
+  [column: string]: unknown;
+}
+
+function toNotification(row: NotificationRow): Notification {
+  return {
+    handle: row.handle,
+    activityUuid: row.activity_uuid,
+    kind: row.kind,
+    actor: row.actor,
+    createdAt: row.created_at,
   };
 }
 

@@ -63,6 +63,20 @@ export interface NewActivity {
   replyToUuid?: string | null;
 }
 
+/** Why someone is notified: mentioned in an activity, or replied to. */
+export type NotificationKind = 'mention' | 'reply';
+
+export interface Notification {
+  /** Who is notified. */
+  handle: string;
+  activityUuid: string;
+  kind: NotificationKind;
+  /** Who mentioned or replied. */
+  actor: string;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+}
+
 export interface Store {
   readonly system: SqlDriver['system'];
   /** Latest non-expired top-level activities, newest first. */
@@ -81,6 +95,10 @@ export interface Store {
    * replies off their surviving parents' counts. Returns how many rows went.
    */
   deleteExpired(): Promise<number>;
+  /** Stores these notifications; one already stored for the same (handle, activity) is kept. Returns how many are new. */
+  addNotifications(notifications: readonly Omit<Notification, 'createdAt'>[]): Promise<number>;
+  /** A handle's notifications, newest first. */
+  notificationsFor(handle: string, limit: number): Promise<Notification[]>;
   ping(): Promise<void>;
   /** Not ok while the last write failed (until one succeeds again) or while the database can't be reached. */
   health(): Promise<StoreHealth>;

@@ -9,13 +9,15 @@ import type {
   Adapter,
   Attributes,
   AttributeValue,
+  ConsumedMessage,
   ErrorContext,
   LogEntry,
+  ProducedMessage,
   Scope,
   SpanOptions,
 } from '../../adapters/types';
 
-export type { Attributes, ErrorContext, SpanOptions };
+export type { Attributes, ConsumedMessage, ErrorContext, ProducedMessage, SpanOptions };
 
 export type FaultReporter = (adapter: string, hook: string, error: unknown) => void;
 
@@ -27,6 +29,8 @@ export class Telemetry {
   private readonly describers: Adapter[];
   private readonly tracers: Adapter[];
   private readonly loggers: Adapter[];
+  private readonly injectors: Adapter[];
+  private readonly consumers: Adapter[];
 
   /**
    * True when some adapter makes spans. Callers that would build span names and attributes per request (the
@@ -47,6 +51,8 @@ export class Telemetry {
     this.describers = adapters.filter((a) => typeof a.metadata === 'function');
     this.tracers = adapters.filter((a) => typeof a.traceContext === 'function');
     this.loggers = adapters.filter((a) => typeof a.log === 'function');
+    this.injectors = adapters.filter((a) => typeof a.injectMessage === 'function');
+    this.consumers = adapters.filter((a) => typeof a.consumeMessage === 'function');
   }
 
   /** Every adapter's request middleware, guarded: one that throws is skipped for that request. */
@@ -131,6 +137,38 @@ export class Telemetry {
     return ids;
   }
 
+  /**
+   * Producer side of a queue message: every adapter adds its trace headers to `carrier`. A throwing adapter
+   * is skipped, and one that writes a non-string value has it dropped (message attributes are strings here).
+   */
+  injectMessage(carrier: Record<string, string>, message: ProducedMessage): void {
+    for (const a of this.injectors) this.guard(a, 'injectMessage', () => a.injectMessage?.(carrier, message));
+    for (const [key, value] of Object.entries(carrier)) if (typeof value !== 'string') delete carrier[key];
+  }
+
+  /**
+   * Consumer side: runs `fn` inside every adapter's consumer span for this message, nested like `span`, with
+   * the same guard: an adapter that throws before running the work is skipped and the work runs anyway.
+   */
+  consumeMessage<T>(
+    carrier: Readonly<Record<string, string>>,
+    message: ConsumedMessage,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    if (this.consumers.length === 0) return fn();
+    const enter = (index: number): Promise<T> => {
+      if (index === this.consumers.length) return fn();
+      const a = this.consumers[index];
+      return this.guardedRun(
+        a,
+        'consumeMessage',
+        () => enter(index + 1),
+        (run) => a.consumeMessage!(carrier, message, run),
+      );
+    };
+    return enter(0);
+  }
+
   /** Hands a structured log entry to the adapters that ship logs (CloudWatch). */
   forwardLog(entry: LogEntry): void {
     for (const a of this.loggers) this.guard(a, 'log', () => a.log?.(entry));
@@ -159,6 +197,16 @@ export class Telemetry {
   }
 
   private guardedSpan<T>(adapter: Adapter, name: string, options: SpanOptions, inner: () => Promise<T>) {
+    return this.guardedRun(adapter, 'withSpan', inner, (run) => adapter.withSpan!(name, options, run));
+  }
+
+  /** Calls a wrapping hook (`withSpan`, `consumeMessage`) so that the work runs exactly once whatever it does. */
+  private guardedRun<T>(
+    adapter: Adapter,
+    hook: string,
+    inner: () => Promise<T>,
+    wrap: (run: () => Promise<T>) => Promise<T>,
+  ): Promise<T> {
     // If the adapter throws before it ran the work, run the work anyway: telemetry never costs a request.
     let entered = false;
     const run = () => {
@@ -166,13 +214,13 @@ export class Telemetry {
       return inner();
     };
     try {
-      const result = adapter.withSpan!(name, options, run);
+      const result = wrap(run);
       if (entered) return result;
-      this.report(adapter.name, 'withSpan', new Error('withSpan returned without running the work'));
+      this.report(adapter.name, hook, new Error(`${hook} returned without running the work`));
       return inner();
     } catch (error) {
       if (entered) throw error;
-      this.report(adapter.name, 'withSpan', error);
+      this.report(adapter.name, hook, error);
       return inner();
     }
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Container health probe (slim images have no curl). One image runs every role, so the URL depends on the
- * command PID 1 runs: `serve --role users` → :USERS_PORT/api/health-check, `sandbox` → :4400/api/health,
+ * command PID 1 runs: `serve --role users` → :USERS_PORT/api/health-check, `serve --role notifications` →
+ * :NOTIFICATIONS_PORT/api/health-check, `sandbox` → :4400/api/health,
  * otherwise (activities) → :PORT/api/health-check. Pass a URL as the first argument to skip the guessing.
  * Exit 0 = healthy, 1 = not (Docker's HEALTHCHECK contract).
  */
@@ -27,7 +28,13 @@ function healthUrlFor(args, env) {
     return inline ? inline.slice(name.length + 3) : undefined;
   };
   if (command === 'sandbox') return `http://127.0.0.1:${option('port') ?? '4400'}/api/health`;
-  const port = option('role') === 'users' ? (env.USERS_PORT ?? '4568') : (env.PORT ?? '4567');
+  const role = option('role');
+  const port =
+    role === 'users'
+      ? (env.USERS_PORT ?? '4568')
+      : role === 'notifications'
+        ? (env.NOTIFICATIONS_PORT ?? '4569')
+        : (env.PORT ?? '4567');
   return `http://127.0.0.1:${port}/api/health-check`;
 }
 

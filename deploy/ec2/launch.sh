@@ -127,8 +127,8 @@ render_user_data() {
   {
     echo '#!/usr/bin/env bash'
     echo "# Settings from deploy/ec2/launch.sh --name $NAME"
-    printf 'BAKEOFF_REPO=%q\nBAKEOFF_REF=%q\nBAKEOFF_PROFILES=%q\nAUTO_STOP_HOURS=%q\nAWS_REGION=%q\n' \
-      "$REPO" "$REF" "$PROFILES" "$AUTO_STOP_HOURS" "$REGION"
+    printf 'BAKEOFF_REPO=%q\nBAKEOFF_REF=%q\nBAKEOFF_PROFILES=%q\nAUTO_STOP_HOURS=%q\nAWS_REGION=%q\nBAKEOFF_STACK=%q\n' \
+      "$REPO" "$REF" "$PROFILES" "$AUTO_STOP_HOURS" "$REGION" "$NAME"
     tail -n +2 "$SCRIPT_DIR/user-data.sh"
   } >"$1"
   # EC2 refuses user-data over 16 KB.
@@ -141,7 +141,8 @@ trust_policy() {
 EOF
 }
 
-# Least privilege for the instance: read its own SSM parameters, write logs to bakeoff* log groups.
+# Least privilege for the instance: read its own SSM parameters, write logs to bakeoff* log groups, and use
+# (create, send to, poll, delete) the notifications queues bakeoff-<name>-notifications and its -dlq.
 runtime_policy() {
   local account=$1
   cat <<EOF
@@ -150,7 +151,11 @@ runtime_policy() {
  "Resource":["arn:aws:ssm:$REGION:$account:parameter/bakeoff","arn:aws:ssm:$REGION:$account:parameter/bakeoff/*"]},
 {"Sid":"WriteBakeoffLogs","Effect":"Allow",
  "Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:DescribeLogStreams","logs:PutLogEvents","logs:PutRetentionPolicy"],
- "Resource":"arn:aws:logs:$REGION:$account:log-group:bakeoff*"}]}
+ "Resource":"arn:aws:logs:$REGION:$account:log-group:bakeoff*"},
+{"Sid":"UseBakeoffQueues","Effect":"Allow",
+ "Action":["sqs:CreateQueue","sqs:GetQueueUrl","sqs:GetQueueAttributes","sqs:SetQueueAttributes","sqs:SendMessage",
+  "sqs:ReceiveMessage","sqs:DeleteMessage","sqs:ChangeMessageVisibility","sqs:DeleteQueue"],
+ "Resource":"arn:aws:sqs:$REGION:$account:bakeoff-$NAME-notifications*"}]}
 EOF
 }
 
@@ -278,7 +283,7 @@ main() {
   ensure_instance_role
   if ((DRY_RUN)); then
     echo "--- user-data ($(wc -c <"$WORK/user-data.sh") bytes), settings:" >&2
-    sed -n '2,7p' "$WORK/user-data.sh" >&2
+    sed -n '2,8p' "$WORK/user-data.sh" >&2
   fi
   run_instance "$WORK/user-data.sh"
   local ip=dry-run-ip

@@ -16,7 +16,8 @@ usage() {
 Usage: deploy/ec2/teardown.sh [options]
 
 Terminates the instances tagged bakeoff=NAME, then deletes the security group tagged bakeoff=NAME and the
-instance profile and role bakeoff-NAME-ec2 (only if the role carries the tag bakeoff=NAME).
+instance profile and role bakeoff-NAME-ec2 (only if the role carries the tag bakeoff=NAME), and the SQS queues
+bakeoff-NAME-notifications and bakeoff-NAME-notifications-dlq if the app created them in real SQS.
 
 Options:
   --name NAME       deployment name given to launch.sh (default demo)
@@ -129,12 +130,27 @@ delete_role() {
   remove iam delete-role --role-name "$role"
 }
 
+# The notifications queues the app created in real SQS (only when AWS_REGION reached its .env, e.g. the xray
+# profile): bakeoff-NAME-notifications and its -dlq. A queue that does not exist is fine.
+delete_queues() {
+  local queue url
+  for queue in "bakeoff-$NAME-notifications" "bakeoff-$NAME-notifications-dlq"; do
+    if ! url=$(aws sqs get-queue-url --queue-name "$queue" --query QueueUrl --output text 2>/dev/null); then
+      echo "No SQS queue $queue" >&2
+      continue
+    fi
+    echo "Deleting SQS queue $queue" >&2
+    remove sqs delete-queue --queue-url "$url"
+  done
+}
+
 main() {
   parse_args "$@"
   echo "Tearing down bakeoff '$NAME' in $REGION" >&2
   terminate_instances
   delete_security_groups
   delete_role
+  delete_queues
   echo "Done. SSM parameters under /bakeoff/ were kept (see docs/ec2.md to delete them)." >&2
 }
 

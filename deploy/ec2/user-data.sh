@@ -12,6 +12,7 @@ set -eEuo pipefail
 : "${AUTO_STOP_HOURS:=8}"       # power off this many hours after start (0 = never)
 : "${AWS_REGION:=us-east-1}"    # region of the SSM parameters (and of X-Ray / CloudWatch)
 : "${SSM_PATH:=/bakeoff/}"      # every parameter directly under it becomes one .env line
+: "${BAKEOFF_STACK:=demo}"      # launch.sh --name: names the SQS queues bakeoff-<stack>-notifications(-dlq)
 # AL2023 ships no docker-compose-plugin package, and its docker package bundles buildx 0.12, while Compose
 # >= 2.40 refuses to build with buildx < 0.17. So both plugins come from their GitHub releases, pinned and
 # checked against the release's checksums.txt.
@@ -146,6 +147,7 @@ write_env() {
     [COMPOSE_PROJECT_NAME]=bakeoff
     [COMPOSE_PROFILES]="$BAKEOFF_PROFILES"
     [PUBLISH_ADDRESS]=0.0.0.0
+    [BAKEOFF_STACK]="$BAKEOFF_STACK"
   )
   # AWS_REGION tells the AWS adapters to report to real AWS, so only the xray profile (or SSM) sets it.
   if has_profile xray; then

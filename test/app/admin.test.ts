@@ -64,7 +64,7 @@ describe('admin chaos API', () => {
     expect(before.headers.get('x-bakeoff-chaos')).toBeNull();
     const put = await putChaos({ scenario: 'bootcamp' });
     expect(put.status).toBe(200);
-    expect(put.body.propagated).toEqual({ users: 'applied' });
+    expect(put.body.propagated).toMatchObject({ users: 'applied' });
     const after = await postJson(
       `${pair.url}/api/activities`,
       { handle: 'ada', message: 'after' },
@@ -121,7 +121,7 @@ describe('admin chaos API and files', () => {
     expect(put.status).toBe(200);
     expect(put.body.scenario.name).toBe('custom');
     expect(put.body.available).toEqual(expect.arrayContaining(['custom', 'incident', 'off']));
-    expect(put.body.propagated).toEqual({ users: 'applied' });
+    expect(put.body.propagated).toMatchObject({ users: 'applied' });
     expect((await putChaos({ scenario: 'off' })).status).toBe(200);
   });
 

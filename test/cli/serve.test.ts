@@ -29,7 +29,11 @@ function serve(args: string[], env: Record<string, string> = {}): Spawned {
 }
 
 async function ports() {
-  return { PORT: String(await freePort()), USERS_PORT: String(await freePort()) };
+  return {
+    PORT: String(await freePort()),
+    USERS_PORT: String(await freePort()),
+    NOTIFICATIONS_PORT: String(await freePort()),
+  };
 }
 
 const lines = (text: string) => text.split('\n').filter(Boolean);
@@ -89,7 +93,7 @@ describe('a calm terminal with traffic', { timeout: 60_000 }, () => {
     expect(signalLines).toEqual(['bakeoff: SIGINT: stopping, draining requests and flushing vendors…']);
     const stopped = lines(proc.output()).filter((line) => line.includes('stopped'));
     expect(stopped).toEqual([
-      `bakeoff: stopped demo traffic, activities (:${env.PORT}), users (:${env.USERS_PORT}); no vendor to flush`,
+      `bakeoff: stopped demo traffic, activities (:${env.PORT}), notifications (:${env.NOTIFICATIONS_PORT}), users (:${env.USERS_PORT}); no vendor to flush`,
     ]);
   });
 

@@ -37,8 +37,8 @@ const THIRD_PARTY_VARS = [
   'DD_APM_ENABLED',
   'DD_APM_NON_LOCAL_TRAFFIC',
 ];
-const BAKEOFF_SERVICES = ['sandbox', 'users', 'activities', 'load'];
-const DEFAULT_SERVICES = ['activities', 'postgres', 'sandbox', 'users'];
+const BAKEOFF_SERVICES = ['sandbox', 'users', 'activities', 'notifications', 'load'];
+const DEFAULT_SERVICES = ['activities', 'notifications', 'postgres', 'sandbox', 'users'];
 const PROFILE_SERVICES: Record<string, string> = { load: 'load', xray: 'xray', datadog: 'datadog-agent' };
 
 interface Service {
@@ -132,6 +132,7 @@ describe('docker-compose.yml structure', () => {
     }
     expect(services.activities.command).toEqual(['serve', '--role', 'activities']);
     expect(services.users.command).toEqual(['serve', '--role', 'users']);
+    expect(services.notifications.command).toEqual(['serve', '--role', 'notifications']);
     expect(services.sandbox.command).toEqual(['sandbox', '--host', '0.0.0.0', '--allow-host', 'sandbox']);
     expect(services.load.command?.slice(0, 3)).toEqual(['load', '--target', 'http://activities:4567']);
     expect(services.load.profiles).toEqual(['load']);
@@ -146,6 +147,7 @@ describe('docker-compose.yml structure', () => {
   it('publishes the ports of DESIGN §3 (same number outside and in)', () => {
     expect(services.activities.ports?.map(hostAndContainerPort)).toEqual(['4567:4567']);
     expect(services.users.ports?.map(hostAndContainerPort)).toEqual(['4568:4568']);
+    expect(services.notifications.ports?.map(hostAndContainerPort)).toEqual(['4569:4569']);
     expect(services.sandbox.ports?.map(hostAndContainerPort)).toEqual([
       '4400:4400',
       '4318:4318',
@@ -157,7 +159,7 @@ describe('docker-compose.yml structure', () => {
   });
 
   it('gives every long-running service a healthcheck with an interval', () => {
-    for (const name of ['sandbox', 'users', 'activities', 'postgres', 'datadog-agent']) {
+    for (const name of ['sandbox', 'users', 'activities', 'notifications', 'postgres', 'datadog-agent']) {
       const check = services[name].healthcheck;
       expect(check?.test.length, name).toBeGreaterThan(1);
       expect(check?.interval, name).toMatch(/^\d+s$/);
@@ -165,6 +167,7 @@ describe('docker-compose.yml structure', () => {
     }
     expect(services.activities.healthcheck?.test).toContain('http://127.0.0.1:4567/api/health-check');
     expect(services.users.healthcheck?.test).toContain('http://127.0.0.1:4568/api/health-check');
+    expect(services.notifications.healthcheck?.test).toContain('http://127.0.0.1:4569/api/health-check');
     expect(services.sandbox.healthcheck?.test).toContain('http://127.0.0.1:4400/api/health');
     expect(services.postgres.healthcheck?.test).toContain('pg_isready');
   });
@@ -176,6 +179,11 @@ describe('docker-compose.yml structure', () => {
       'users',
     ]);
     expect(Object.keys(services.users.depends_on ?? {}).sort()).toEqual(['postgres', 'sandbox']);
+    expect(Object.keys(services.notifications.depends_on ?? {}).sort()).toEqual([
+      'postgres',
+      'sandbox',
+      'users',
+    ]);
     expect(Object.keys(services.load.depends_on ?? {})).toEqual(['activities']);
     for (const [name, service] of Object.entries(services)) {
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {

@@ -73,6 +73,12 @@ describe('deploy/docker/healthcheck.js', () => {
       'http://127.0.0.1:4567/api/health-check',
     );
     expect(healthUrlFor(['serve', '--role', 'users'], {})).toBe('http://127.0.0.1:4568/api/health-check');
+    expect(healthUrlFor(['serve', '--role', 'notifications'], {})).toBe(
+      'http://127.0.0.1:4569/api/health-check',
+    );
+    expect(healthUrlFor(['serve', '--role', 'notifications'], { NOTIFICATIONS_PORT: '5001' })).toBe(
+      'http://127.0.0.1:5001/api/health-check',
+    );
     expect(healthUrlFor(['serve', '--role=users'], { USERS_PORT: '5000' })).toBe(
       'http://127.0.0.1:5000/api/health-check',
     );

@@ -75,6 +75,10 @@ describe('launch.sh', () => {
     expect(byAction('logs:PutLogEvents').Resource).toBe(
       'arn:aws:logs:eu-west-1:123456789012:log-group:bakeoff*',
     );
+    // The app's notifications queues, by this deployment's name: nothing else in the account.
+    expect(byAction('sqs:ReceiveMessage').Resource).toBe(
+      'arn:aws:sqs:eu-west-1:123456789012:bakeoff-demo-notifications*',
+    );
     expect(JSON.stringify(inline)).not.toMatch(/"Resource":"\*"/);
 
     expect(callsTo(aws, 'iam', 'create-instance-profile').map((c) => optionValue(c, '--tags'))).toEqual([
@@ -175,6 +179,19 @@ describe('teardown.sh', () => {
     expect(optionValue(callsTo(aws, 'ec2', 'describe-instances')[0], '--filters')).toBe(
       'Name=tag:bakeoff,Values=demo',
     );
+  });
+
+  it('deletes the notifications queues the app created in real SQS, and only those', () => {
+    box.run(LAUNCH, launchArgs, env);
+    for (const queue of [
+      'bakeoff-demo-notifications',
+      'bakeoff-demo-notifications-dlq',
+      'bakeoff-other-notifications',
+    ])
+      writeFileSync(path.join(box.state, `queue-${queue}`), '');
+    const result = box.run(TEARDOWN, ['--name', 'demo'], env);
+    expect(result.status, result.stderr).toBe(0);
+    expect(box.resources()).toEqual(['queue-bakeoff-other-notifications']);
   });
 
   it('is safe to run again when nothing is left', () => {

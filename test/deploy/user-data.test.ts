@@ -109,6 +109,8 @@ describe('user-data.sh', () => {
     expect(lines).toEqual([
       "AWS_REGION='eu-west-1'",
       "AWS_XRAY_DAEMON_ADDRESS='xray:2000'",
+      // Names the real SQS queues (bakeoff-<stack>-notifications) that teardown.sh --name deletes.
+      "BAKEOFF_STACK='demo'",
       "COMPOSE_PROFILES='xray,datadog'",
       "COMPOSE_PROJECT_NAME='bakeoff'",
       "DD_AGENT_HOST='datadog-agent'",

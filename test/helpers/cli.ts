@@ -1,6 +1,7 @@
 /** Runs the built CLI (`dist/`) as a child process, the way users run it. `npm test` builds first. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { vendorScrubOverrides } from '../../vendors/credential-scrub';
 
 export const CLI = path.resolve(__dirname, '../../dist/cli/bakeoff.js');
 
@@ -28,7 +29,9 @@ export function spawnCli(
   options: SpawnOptions = {},
 ): Spawned {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, ...env },
+    // The shell's vendor and AWS settings never reach a test's services (AWS_REGION would make the notifications
+    // queue real SQS); a test that wants one passes it in `env`.
+    env: { ...process.env, ...vendorScrubOverrides(process.env), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.processGroup ?? false,
   });

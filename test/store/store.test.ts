@@ -100,14 +100,37 @@ function engineSuite(engine: Engine) {
   it('runs migrations once: a second run applies nothing and keeps the data', async () => {
     const target = await engine.freshTarget();
     const driver = await track(openDriver(target));
-    expect(await migrate(driver)).toEqual([1, 2]);
+    expect(await migrate(driver)).toEqual([1, 2, 3]);
     await driver.query(
       "INSERT INTO users (handle, display_name, bio, created_at) VALUES ('x', 'X', '', '2024')",
     );
     expect(await migrate(driver)).toEqual([]);
     const versions = await driver.query<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(versions.map((row) => Number(row.version)).sort()).toEqual([1, 2]);
+    expect(versions.map((row) => Number(row.version)).sort()).toEqual([1, 2, 3]);
     expect(await driver.query('SELECT handle FROM users')).toEqual([{ handle: 'x' }]);
+  });
+
+  it('stores notifications once per (handle, activity), newest first: a redelivered message adds nothing', async () => {
+    const { store } = await freshStore();
+    const first = { activityUuid: '00000000-0000-4000-8000-000000000001', actor: 'ada' };
+    const second = { activityUuid: '00000000-0000-4000-8000-000000000002', actor: 'linus' };
+    expect(
+      await store.addNotifications([
+        { handle: 'grace', kind: 'mention', ...first },
+        { handle: 'linus', kind: 'mention', ...first },
+      ]),
+    ).toBe(2);
+    // The same message again (SQS delivers at least once): no duplicate.
+    expect(await store.addNotifications([{ handle: 'grace', kind: 'mention', ...first }])).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later created_at
+    expect(await store.addNotifications([{ handle: 'grace', kind: 'reply', ...second }])).toBe(1);
+    const list = await store.notificationsFor('grace', 10);
+    expect(list.map((n) => [n.activityUuid, n.kind, n.actor])).toEqual([
+      [second.activityUuid, 'reply', 'linus'],
+      [first.activityUuid, 'mention', 'ada'],
+    ]);
+    expect(await store.notificationsFor('grace', 1)).toHaveLength(1);
+    expect(await store.notificationsFor('nobody', 10)).toEqual([]);
   });
 
   it('opening an existing store twice migrates and seeds only once', async () => {
