@@ -20,6 +20,7 @@ import type WinstonCloudWatch from 'winston-cloudwatch';
 import { BakeoffError } from '../config/errors';
 import { errorLine, logLine, toJsonLine } from './cloudwatch-lines';
 import { withDeadline } from './deadline';
+import { MessageOrigin } from './message-origin';
 import type { Adapter, AdapterFactory, AdapterOptions, Destination } from './types';
 
 /** winston-cloudwatch's upload interval; 1 s keeps logs close to real time (its default is 2 s). */
@@ -130,6 +131,8 @@ export const createCloudWatchAdapter: AdapterFactory = (options) => {
    */
   let write: (line: Record<string, unknown>) => void = () => {};
 
+  const origin = new MessageOrigin();
+
   const adapter: Adapter = {
     name: 'cloudwatch',
     destination: target.destination,
@@ -193,12 +196,22 @@ export const createCloudWatchAdapter: AdapterFactory = (options) => {
           `${dropped} dropped so far`,
         );
       }
-      write(logLine(entry));
+      origin.remember(entry.fields);
+      write(logLine({ ...entry, fields: origin.stamp(entry.fields) ?? entry.fields }));
     },
 
     captureError(error, context) {
-      if (transport) write(errorLine(error, context, options.serviceName));
+      origin.remember(context.attributes);
+      const attributes = origin.stamp(context.attributes);
+      if (transport) write(errorLine(error, { ...context, attributes }, options.serviceName));
     },
+
+    // Across the queue: log lines have no trace to continue, so the request's run id, seq and trace ids
+    // travel in a message attribute and the worker's lines carry them (adapters/message-origin.ts).
+    requestHandler: () => origin.requestHandler(),
+    annotate: (key, value) => origin.remember({ [key]: value }),
+    injectMessage: (carrier) => origin.inject(carrier),
+    consumeMessage: (carrier, message, fn) => origin.consume(carrier, message, fn),
 
     async flush(timeoutMs) {
       await drain(timeoutMs);

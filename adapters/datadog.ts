@@ -19,6 +19,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
 import { egressOf, VENDOR_AWS_SERVICES } from './egress';
+import { sandboxPlaysAgent } from './sandbox-agents';
 import type {
   Adapter,
   AdapterFactory,
@@ -44,7 +45,7 @@ export interface DatadogSettings {
   destination: Destination;
   /** `DD_ENV`, default `bakeoff`: the environment facet every span carries. */
   env: string;
-  /** `DD_VERSION`, optional: the deployment version facet. */
+  /** The run's release (`BAKEOFF_RELEASE`) as Datadog's `version` facet, where DD_VERSION would put it. */
   version: string | undefined;
   /** Sandbox mode turns off the tracer's own telemetry and remote-config polling (the sandbox is no agent). */
   sandbox: boolean;
@@ -58,12 +59,13 @@ export function datadogSettings(options: AdapterOptions): DatadogSettings {
     agentUrl = `http://${env.DD_AGENT_HOST}:${env.DD_TRACE_AGENT_PORT || AGENT_PORT}`;
   else agentUrl = `http://${new URL(sandboxUrl).hostname}:${AGENT_PORT}`;
   // An agent of your own (or an API key for one) means the data is going to Datadog: the agent forwards it.
-  const vendor = Boolean(env.DD_API_KEY || env.DD_AGENT_HOST);
+  // Unless `serve --with-sandbox` plays the agent on that very address.
+  const vendor = Boolean(env.DD_API_KEY || env.DD_AGENT_HOST) && !sandboxPlaysAgent(env, 'datadog', agentUrl);
   return {
     agentUrl: agentUrl.replace(/\/+$/, ''),
     destination: { kind: vendor ? 'vendor' : 'sandbox', endpoint: `Datadog Agent at ${agentUrl}` },
     env: env.DD_ENV || 'bakeoff',
-    version: env.DD_VERSION || undefined,
+    version: options.release,
     sandbox: !vendor,
   };
 }
@@ -170,6 +172,29 @@ export const createDatadogAdapter: AdapterFactory = (options) => {
       );
     },
 
+    consumeMessage(carrier, message, fn) {
+      // dd-trace's aws-sdk integration injected `_datadog` (a JSON text map) on SendMessage and opens an
+      // `aws.response` span on receive; the worker's handling of each message continues that producer context.
+      const parent = producerContext(tracer, carrier._datadog);
+      return tracer!.trace(
+        'sqs.process',
+        {
+          ...(parent ? { childOf: parent } : {}),
+          resource: message.queue,
+          type: 'worker',
+          tags: {
+            'span.kind': 'consumer',
+            'messaging.system': 'aws_sqs',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': message.queue,
+            'messaging.message.id': message.messageId,
+            'messaging.message.delivery_count': message.receiveCount,
+          },
+        },
+        () => fn(),
+      );
+    },
+
     annotate(key, value, scope) {
       spanFor(scope)?.setTag(key, tagValue(value));
     },
@@ -214,5 +239,15 @@ export const createDatadogAdapter: AdapterFactory = (options) => {
   };
   return adapter;
 };
+
+/** The producer's span context from the `_datadog` message attribute, if it holds one. */
+function producerContext(tracer: Tracer | undefined, attribute: string | undefined) {
+  if (!tracer || !attribute) return undefined;
+  try {
+    return tracer.extract('text_map', JSON.parse(attribute) as Record<string, string>) ?? undefined;
+  } catch {
+    return undefined; // Not JSON: not a Datadog producer's attribute.
+  }
+}
 
 createDatadogAdapter.egress = (options) => [datadogSettings(options).agentUrl];

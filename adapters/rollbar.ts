@@ -17,6 +17,7 @@
  */
 import type Rollbar from 'rollbar';
 import { captureFatalErrors, type FatalCapture } from './rollbar-fatal';
+import { MessageOrigin } from './message-origin';
 import { customOf, requestOf } from './rollbar-item';
 import type { Adapter, AdapterFactory, AdapterOptions, Destination } from './types';
 
@@ -101,6 +102,8 @@ export const createRollbarAdapter: AdapterFactory = (options) => {
       });
     });
 
+  const origin = new MessageOrigin();
+
   const adapter: Adapter = {
     name: 'rollbar',
     destination: settings.destination,
@@ -111,6 +114,8 @@ export const createRollbarAdapter: AdapterFactory = (options) => {
         accessToken: settings.accessToken,
         endpoint: settings.endpoint,
         environment: settings.environment,
+        // The run's release (BAKEOFF_RELEASE): every item's `code_version`, what Rollbar groups deploys by.
+        ...(options.release ? { codeVersion: options.release } : {}),
         // Crashes go through captureFatalErrors, which keeps Node's crash behaviour.
         captureUncaught: false,
         captureUnhandledRejections: false,
@@ -127,9 +132,17 @@ export const createRollbarAdapter: AdapterFactory = (options) => {
       );
     },
 
+    // Across the queue: Rollbar has no trace, so the request's run id, seq and trace ids travel in a message
+    // attribute and the worker's items carry them (adapters/message-origin.ts).
+    requestHandler: () => origin.requestHandler(),
+    annotate: (key, value) => origin.remember({ [key]: value }),
+    injectMessage: (carrier) => origin.inject(carrier),
+    consumeMessage: (carrier, message, fn) => origin.consume(carrier, message, fn),
+
     captureError(error, context) {
+      origin.remember(context.attributes);
       const request = requestOf(context, options.serviceName);
-      const custom = customOf(context.attributes, options.serviceName);
+      const custom = customOf(origin.stamp(context.attributes), options.serviceName);
       // Undefined arguments are skipped by rollbar.js, which tells the arguments apart by their shape.
       send(context.level === 'warning' ? 'warning' : 'error', [error, request, custom]);
     },

@@ -28,6 +28,7 @@ import type {
   AdapterFactory,
   AdapterOptions,
   AttributeValue,
+  ConsumedMessage,
   Destination,
   ErrorContext,
   SpanOptions,
@@ -145,6 +146,8 @@ export const createSentryAdapter: AdapterFactory = (options) => {
       sdk.init({
         dsn: settings.dsn,
         environment: settings.environment,
+        // The run's release (BAKEOFF_RELEASE), as SENTRY_RELEASE would set it: on events, transactions and spans.
+        ...(options.release ? { release: options.release } : {}),
         // Every request is traced: the comparison counts spans per request, so nothing may be sampled away.
         tracesSampleRate: 1,
         traceLifecycle: settings.traceLifecycle,
@@ -192,6 +195,30 @@ export const createSentryAdapter: AdapterFactory = (options) => {
         { name, op: opFor(spanOptions), attributes: spanOptions.attributes },
         // startSpan ends the span when the promise settles and marks it as an error on rejection.
         () => fn(),
+      );
+    },
+
+    consumeMessage(carrier, message, fn) {
+      // Sentry's Aws integration (a default) made SendMessage a `queue.publish` span and put `sentry-trace` and
+      // `baggage` into the message attributes; the worker's handling is Sentry's queue-monitoring `queue.process`
+      // transaction, continuing that trace.
+      const sentry = sdk!;
+      return sentry.continueTrace({ sentryTrace: carrier['sentry-trace'], baggage: carrier.baggage }, () =>
+        sentry.startSpan(
+          {
+            name: `${message.queue} process`,
+            op: 'queue.process',
+            forceTransaction: true,
+            attributes: {
+              'messaging.system': 'aws_sqs',
+              'messaging.destination.name': message.queue,
+              'messaging.message.id': message.messageId,
+              'messaging.message.retry.count': message.receiveCount - 1,
+              ...receiveLatency(message),
+            },
+          },
+          () => fn(),
+        ),
       );
     },
 
@@ -245,6 +272,12 @@ export const createSentryAdapter: AdapterFactory = (options) => {
 };
 
 createSentryAdapter.egress = (options) => [sentrySettings(options).destination.endpoint];
+
+/** Sentry's queue insights read `messaging.message.receive.latency` (ms from send to this receive). */
+function receiveLatency(message: ConsumedMessage): Record<string, number> {
+  const sent = Number(message.systemAttributes.SentTimestamp);
+  return Number.isFinite(sent) ? { 'messaging.message.receive.latency': Math.max(0, Date.now() - sent) } : {};
+}
 
 /**
  * The flag Sentry's Express integration sets on a request whose error it has already seen (see

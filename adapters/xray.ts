@@ -24,6 +24,7 @@ import type * as XRay from 'aws-xray-sdk-core';
 import type { Segment } from 'aws-xray-sdk-core';
 import type { RequestHandler } from 'express';
 import { egressOf } from './egress';
+import { sandboxPlaysAgent } from './sandbox-agents';
 import type { Adapter, AdapterFactory, AdapterOptions, Destination } from './types';
 import {
   annotationKey,
@@ -36,6 +37,7 @@ import {
 } from './xray-entities';
 import { captureFetchGlobal } from './xray-fetch';
 import { captureHttpGlobalExcept } from './xray-http';
+import { captureSqsClients, closeConsumerSegment, consumerSegment } from './xray-queue';
 
 /** The daemon's well-known port (https://docs.aws.amazon.com/xray/latest/devguide/xray-daemon-configuration.html). */
 export const XRAY_DAEMON_PORT = 2000;
@@ -73,13 +75,15 @@ export function resolveXraySettings(options: AdapterOptions): XraySettings {
   const daemonAddress =
     env.AWS_XRAY_DAEMON_ADDRESS ||
     (aws ? `127.0.0.1:${XRAY_DAEMON_PORT}` : `${new URL(options.sandboxUrl).hostname}:${XRAY_DAEMON_PORT}`);
-  const endpoint = aws
+  // `serve --with-sandbox` binds the daemon's port itself: then AWS settings reach no daemon of AWS's.
+  const toAws = aws && !sandboxPlaysAgent(env, 'xray', daemonAddress);
+  const endpoint = toAws
     ? `X-Ray daemon udp://${daemonAddress} → AWS X-Ray${env.AWS_REGION ? ` (${env.AWS_REGION})` : ''}`
     : `X-Ray daemon udp://${daemonAddress} (the sandbox's daemon)`;
   return {
     daemonAddress,
     centralizedSampling: (env.XRAY_SAMPLING ?? '').toLowerCase() === 'centralized',
-    destination: { kind: aws ? 'vendor' : 'sandbox', endpoint },
+    destination: { kind: toAws ? 'vendor' : 'sandbox', endpoint },
   };
 }
 
@@ -107,6 +111,7 @@ export const createXrayAdapter: AdapterFactory = (options) => {
   const egress = egressOf(options);
   let xray: typeof XRay | undefined;
   let restoreFetch: (() => void) | undefined;
+  let restoreSqs: (() => void) | undefined;
   /** Sampled segments not yet handed to the emitter: what `flush` waits for. */
   const unsent = new Set<Segment>();
 
@@ -138,6 +143,12 @@ export const createXrayAdapter: AdapterFactory = (options) => {
       sdk.setContextMissingStrategy('IGNORE_ERROR');
       sdk.setDaemonAddress(settings.daemonAddress);
       sdk.middleware.setDefaultName(options.serviceName);
+      // Every segment's `service` block: the SDK fills it from npm_package_version (unset outside `npm run`);
+      // the run's release (BAKEOFF_RELEASE) goes where the X-Ray console shows the service version.
+      if (options.release) {
+        const current = (sdk.SegmentUtils as { serviceData?: object }).serviceData;
+        sdk.SegmentUtils.setServiceData({ ...current, version: options.release });
+      }
       if (!settings.centralizedSampling) sdk.middleware.disableCentralizedSampling();
       // Also the fallback while centralized rules are being fetched.
       sdk.middleware.setSamplingRules(SAMPLE_EVERY_REQUEST);
@@ -146,6 +157,8 @@ export const createXrayAdapter: AdapterFactory = (options) => {
       captureHttpGlobalExcept(sdk, require('node:http'), egress);
       captureHttpGlobalExcept(sdk, require('node:https'), egress);
       restoreFetch = captureFetchGlobal(sdk, egress);
+      // SQS calls: `aws` subsegments, and the trace header that SQS turns into the message's AWSTraceHeader.
+      restoreSqs = captureSqsClients(sdk);
     },
 
     requestHandler(): RequestHandler {
@@ -196,6 +209,32 @@ export const createXrayAdapter: AdapterFactory = (options) => {
       });
     },
 
+    consumeMessage(_carrier, message, fn) {
+      const sdk = xray;
+      if (!sdk) return fn();
+      const segment = consumerSegment(sdk, options.serviceName, message);
+      if (!segment.notTraced) unsent.add(segment);
+      return sdk.getNamespace().runAndReturn(() => {
+        sdk.setSegment(segment);
+        let work: ReturnType<typeof fn>;
+        try {
+          work = fn();
+        } catch (error) {
+          work = Promise.reject(error);
+        }
+        return work.then(
+          (value) => {
+            closeConsumerSegment(segment);
+            return value;
+          },
+          (error: unknown) => {
+            closeConsumerSegment(segment, error);
+            throw error;
+          },
+        );
+      });
+    },
+
     annotate(key, value, scope) {
       const entity = current();
       if (!entity) return;
@@ -238,6 +277,8 @@ export const createXrayAdapter: AdapterFactory = (options) => {
       // The emitter's UDP socket and the sampling pollers are unref'd: nothing else holds the process.
       restoreFetch?.();
       restoreFetch = undefined;
+      restoreSqs?.();
+      restoreSqs = undefined;
     },
   };
   return adapter;

@@ -39,7 +39,7 @@ export interface ServiceProcess {
 
 /** Spawns `bakeoff serve --role <role>` and resolves once it prints its URL. */
 export function startRole(
-  role: 'activities' | 'users',
+  role: 'activities' | 'users' | 'notifications',
   env: Record<string, string | undefined>,
   timeoutMs = 30_000,
 ): Promise<ServiceProcess> {
@@ -76,6 +76,8 @@ export function startRole(
 export interface ServicePairProcess {
   activities: ServiceProcess;
   users: ServiceProcess;
+  /** The notifications worker, when started with `{ worker: true }`. */
+  notifications?: ServiceProcess;
   /** SIGTERM both (activities first, so its last calls to users still land); resolves with their exits. */
   stop(): Promise<Array<{ code: number | null; signal: NodeJS.Signals | null }>>;
   kill(): void;
@@ -84,7 +86,11 @@ export interface ServicePairProcess {
 
 export async function startServicePair(
   env: Record<string, string | undefined>,
-  options: { usersUrlFor?: (usersUrl: string) => string | Promise<string> } = {},
+  options: {
+    usersUrlFor?: (usersUrl: string) => string | Promise<string>;
+    /** Also start the notifications worker (`--role notifications`), which handles the queue's messages. */
+    worker?: boolean;
+  } = {},
 ): Promise<ServicePairProcess> {
   const users = await startRole('users', env);
   const usersUrl = options.usersUrlFor ? await options.usersUrlFor(users.url) : users.url;
@@ -95,19 +101,40 @@ export async function startServicePair(
     users.child.kill('SIGKILL');
     throw error;
   }
+  let notifications: ServiceProcess | undefined;
+  if (options.worker) {
+    try {
+      notifications = await startRole('notifications', env);
+    } catch (error) {
+      for (const p of [activities, users]) p.child.kill('SIGKILL');
+      throw error;
+    }
+  }
   const alive = (p: ServiceProcess) => p.child.exitCode === null && p.child.signalCode === null;
   return {
     activities,
     users,
+    notifications,
     async stop() {
       if (alive(activities)) activities.child.kill('SIGTERM');
       const first = await activities.exited;
+      // The worker after the producer (its last sends are in the queue), before users.
+      const worker = notifications;
+      const workerExit = worker ? [await stopOne(worker, alive)] : [];
       if (alive(users)) users.child.kill('SIGTERM');
-      return [first, await users.exited];
+      return [first, ...workerExit, await users.exited];
     },
     kill() {
-      for (const p of [activities, users]) if (alive(p)) p.child.kill('SIGKILL');
+      for (const p of [activities, users, notifications]) if (p && alive(p)) p.child.kill('SIGKILL');
     },
-    output: () => `${users.output()}\n${activities.output()}`,
+    output: () => [users, activities, notifications].map((p) => p?.output() ?? '').join('\n'),
   };
+}
+
+function stopOne(
+  p: ServiceProcess,
+  alive: (p: ServiceProcess) => boolean,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (alive(p)) p.child.kill('SIGTERM');
+  return p.exited;
 }

@@ -48,7 +48,13 @@ function rootSpan(): Span | undefined {
 export type OtelFacade = Required<
   Pick<
     Adapter,
-    'requestHandler' | 'withSpan' | 'annotate' | 'metadata' | 'captureError' | 'traceContext' | 'consumeMessage'
+    | 'requestHandler'
+    | 'withSpan'
+    | 'annotate'
+    | 'metadata'
+    | 'captureError'
+    | 'traceContext'
+    | 'consumeMessage'
   >
 >;
 
@@ -145,7 +151,9 @@ export function otelFacade(): OtelFacade {
       // request to the worker) and links it, as the messaging conventions' "process" span does.
       const producer = propagation.extract(ROOT_CONTEXT, carrier);
       const producerSpan = trace.getSpanContext(producer);
-      const links = producerSpan ? [{ context: producerSpan, attributes: { 'messaging.message.id': message.messageId } }] : [];
+      const links = producerSpan
+        ? [{ context: producerSpan, attributes: { 'messaging.message.id': message.messageId } }]
+        : [];
       const attributes = {
         'messaging.system': 'aws_sqs',
         'messaging.operation.type': 'process',

@@ -8,9 +8,10 @@ import type { TextMapPropagator } from '@opentelemetry/api';
 import type { ResourceDetector } from '@opentelemetry/resources';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
-import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { IdGenerator, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { withDeadline } from '../deadline';
-import type { VendorEgress } from '../egress';
+import { type VendorEgress, VENDOR_AWS_SERVICES } from '../egress';
 
 export interface OtelSdkOptions {
   /** `service.name` of every span. */
@@ -53,7 +54,7 @@ export async function startOtelSdk(options: OtelSdkOptions): Promise<OtelSdk> {
   // Batching is what production uses; OTEL_BSP_SCHEDULE_DELAY (default 5000 ms) and the other OTEL_BSP_*
   // variables still apply. The queue is bounded (OTEL_BSP_MAX_QUEUE_SIZE, 2048): an outage drops spans, it
   // never grows memory.
-  const spans = new BatchSpanProcessor({ exporter: options.spanExporter });
+  const spans = new BatchSpanProcessor({ exporter: withoutVendorAwsCalls(options.spanExporter) });
   const logs = options.logExporter ? await batchLogs(options.logExporter) : undefined;
 
   const sdk: NodeSDK = new NodeSDK({
@@ -116,4 +117,23 @@ async function batchLogs(exporter: LogRecordExporter) {
   const { BatchLogRecordProcessor } = await import('@opentelemetry/sdk-logs');
   // Same bounds as spans (OTEL_BLRP_*): a bounded queue, batched posts.
   return new BatchLogRecordProcessor({ exporter });
+}
+
+/**
+ * The AWS SDK instrumentation sees every AWS call in the process, the cloudwatch adapter's log uploads too (the
+ * same way Sentry's Aws integration does, adapters/sentry.ts). Those are a vendor's uploads, not the app's calls
+ * (adapters/egress.ts), so their spans are dropped before export.
+ */
+function withoutVendorAwsCalls(exporter: SpanExporter): SpanExporter {
+  const vendorServices: readonly unknown[] = VENDOR_AWS_SERVICES;
+  const isVendorCall = (span: ReadableSpan) => vendorServices.includes(span.attributes['rpc.service']);
+  return {
+    export(spans, done) {
+      const kept = spans.filter((span) => !isVendorCall(span));
+      if (kept.length === 0) done({ code: ExportResultCode.SUCCESS });
+      else exporter.export(kept, done);
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
 }

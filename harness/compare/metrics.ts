@@ -3,6 +3,8 @@
  * generator saw — never assumed from what an SDK is supposed to do.
  */
 import type { Signal } from '../../adapters/types';
+import { ROUTES } from '../load/plan';
+import { type AsyncMetrics, computeAsyncMetrics } from './async';
 import type { VendorHaul } from './collect';
 import type { LatencyDelta } from './latency-noise';
 import { percentile, round } from './percentile';
@@ -68,6 +70,8 @@ export interface VendorMetrics {
   /** Overhead against the `none` run of the same compare; null for `none` itself or without a `none` run. */
   latencyVsNone: LatencyDelta | null;
   propagationHeaders: string[];
+  /** The notifications hop (harness/compare/async.ts); null for the `none` baseline, which sends nothing. */
+  async: ({ notifying: number } & AsyncMetrics) | null;
 }
 
 export function injectedFault(request: SentRequest): boolean {
@@ -82,6 +86,8 @@ function findKey(bags: Array<[string, Record<string, unknown> | undefined]>, key
   }
   return null;
 }
+
+export type { AsyncMetrics };
 
 export function computeMetrics(input: {
   signals: readonly Signal[];
@@ -176,7 +182,19 @@ export function computeMetrics(input: {
     // Needs every vendor's run: filled in by runCompare once they are all done.
     latencyVsNone: null,
     propagationHeaders: input.propagationHeaders,
+    async: sendsNothing
+      ? null
+      : {
+          notifying: sent.filter(sendsNotification).length,
+          ...computeAsyncMetrics(haul, signals.includes('traces')),
+        },
   };
+}
+
+/** Creates and replies that succeeded: each one sent a notification message (app/notifications/producer.ts). */
+function sendsNotification(request: SentRequest): boolean {
+  const ok = Number(request.status) >= 200 && Number(request.status) < 300;
+  return ok && (request.route === ROUTES.create || request.route === ROUTES.reply);
 }
 
 /** "captures X, misses Y" for the verdict table. */

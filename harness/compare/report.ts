@@ -1,8 +1,10 @@
 /** Writes the report card: report.json (DESIGN §3's shape), report.md and a self-contained report.html. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { type AdapterName, VENDORS } from '../../vendors';
 import { BASELINE } from './latency-noise';
 import { type VendorMetrics, verdict } from './metrics';
+import { asyncSection } from './report-async';
 import { latencySection, vsNoneText } from './report-latency';
 import type { CompareResult } from './run';
 
@@ -39,6 +41,19 @@ const TIME_TO_VISIBLE_NOTE =
   "response, both read from this machine's clock. A negative figure means the data arrived before the response " +
   'did: X-Ray sends each segment over UDP as it closes, while the response is still on its way to the client.';
 
+/** `Sentry as release, Datadog as version, …`: where each compared vendor was told the run's release. */
+function releaseSettings(names: readonly string[]): string {
+  const told = names.flatMap((name) => {
+    const manifest = VENDORS[name as AdapterName];
+    return manifest?.release ? [`${manifest.label} as ${manifest.release.setting}`] : [];
+  });
+  const silent = names.filter((name) => name !== 'none' && !VENDORS[name as AdapterName]?.release);
+  return [
+    told.length > 0 ? `told to ${told.join(', ')}` : 'told to no vendor',
+    ...(silent.length > 0 ? [`(${silent.join(', ')}: no release field)`] : []),
+  ].join(' ');
+}
+
 export function reportJson(result: CompareResult) {
   return {
     runId: result.runId,
@@ -46,11 +61,29 @@ export function reportJson(result: CompareResult) {
     scenario: result.scenario,
     workload: result.workload,
     requests: result.requests,
+    release: result.release,
     startedAt: result.startedAt,
     wallMs: result.wallMs,
     vendors: result.vendors,
     latencyRanking: result.latencyRanking,
+    interop: result.interop,
   };
+}
+
+/** One row per direction: does the callee's service continue the caller's trace? */
+function interopSection(result: CompareResult): string {
+  if (!result.interop?.length) return '';
+  return `
+## Mixed services: one service on each SDK
+
+Activities under the first vendor, users under the second, ${result.interop[0].requests} home-feed requests each
+way: the requests whose users-service spans carry the caller's trace id and hang off the caller's call.
+
+${table(
+  ['activities → users', 'continued'],
+  result.interop.map((r) => [`${r.caller} → ${r.callee}`, `${r.continued}/${r.requests}`]),
+)}
+`;
 }
 
 /** `36 (4 per error)`: how many native records the vendor sent for its occurrences. */
@@ -90,6 +123,7 @@ export function reportMarkdown({ result, command, machine, screenshots }: Report
 
 ${result.requests} requests per vendor, workload \`${result.workload}\`, chaos scenario \`${result.scenario}\`,
 seed ${result.seed}. Started ${result.startedAt}; wall time ${(result.wallMs / 1000).toFixed(1)} s.
+Release \`${result.release}\` (\`BAKEOFF_RELEASE\`) for every vendor, ${releaseSettings(vendors.map(([n]) => n))}.
 
 - Command: \`${command}\`
 - Machine: ${machine}
@@ -112,6 +146,8 @@ ${table(
     String(m.logLines),
   ]),
 )}
+
+${asyncSection(result, table)}
 
 ## Errors
 
@@ -175,11 +211,11 @@ ${table(
   ['vendor', 'headers'],
   rows((m) => [m.propagationHeaders.map((h) => `\`${h}\``).join(' ') || '—']),
 )}
-${
-  screenshots.length > 0
-    ? `\n## Screenshots\n\n${screenshots.map((s) => `### ${s.title}\n\n![${s.title}](${s.file})`).join('\n\n')}\n`
-    : ''
-}`;
+${interopSection(result)}${
+    screenshots.length > 0
+      ? `\n## Screenshots\n\n${screenshots.map((s) => `### ${s.title}\n\n![${s.title}](${s.file})`).join('\n\n')}\n`
+      : ''
+  }`;
 }
 
 /** A minimal Markdown → HTML for our own tables, headings, lists and images; embeds images as data URIs. */

@@ -10,13 +10,33 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ADAPTER_SIGNALS, sandboxVendorOf } from '../../adapters/signals';
 import { ADAPTER_NAMES, type AdapterName } from '../../adapters/types';
+import { defaultRelease } from '../../config/release';
 import { startSandbox } from '../../sandbox/server';
 import { defaultRunId, runLoad } from '../load/runner';
 import { sandboxEnv, startServicePair } from '../services';
 import { collectVendor, waitForQuiet } from './collect';
 import { startHeaderRecorder } from './header-recorder';
+import { checkInterop, INTEROP_PAIRS, type InteropResult } from './interop';
 import { BASELINE, type LatencyRanking, latencyNoise } from './latency-noise';
 import { computeMetrics, type SentRequest, type VendorMetrics } from './metrics';
+
+/** The vendor run's notifications queue (and `<name>-dlq`), on the sandbox's SQS. */
+const notificationsQueue = (vendor: AdapterName) => `bakeoff-compare-${vendor}-notifications`;
+
+/**
+ * Waits until the queue holds no message the worker could still handle (visible, in flight or delayed), or
+ * `maxMs` passes: a message that keeps failing stays in flight until its redrive, which the run does not wait for.
+ */
+async function queueDrained(sandboxUrl: string, queue: string, maxMs = 15_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${sandboxUrl}/api/queues/${encodeURIComponent(queue)}?limit=1`);
+    if (res.status === 404) return; // Nothing was ever sent (NOTIFICATIONS=off, or only reads).
+    const counts = (await res.json()) as { visible: number; inFlight: number; delayed: number };
+    if (counts.visible + counts.inFlight + counts.delayed === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 /** Every adapter, the `none` baseline first (the report compares latency against it). */
 export const DEFAULT_VENDORS: readonly AdapterName[] = [
@@ -34,6 +54,8 @@ export interface CompareOptions {
   chaos: string;
   concurrency: number;
   runId?: string;
+  /** The release every vendor is told (BAKEOFF_RELEASE). Default: the package version. */
+  release?: string;
   /** Use a running sandbox instead of starting one (its X-Ray and Datadog ports are assumed to be 2000/8126). */
   sandboxUrl?: string;
   /** Keep the sandbox started here running afterwards (for screenshots); the caller closes it. */
@@ -58,12 +80,16 @@ export interface CompareResult {
   scenario: string;
   workload: string;
   requests: number;
+  /** The one release every vendor's services reported (BAKEOFF_RELEASE). */
+  release: string;
   startedAt: string;
   wallMs: number;
   sandboxUrl: string;
   vendors: Record<string, VendorMetrics>;
   /** Which latency differences the spread supports, and from how many requests the ranking holds. */
   latencyRanking: LatencyRanking | null;
+  /** Mixed pairs (compare/interop.ts) among the compared vendors: does one continue the other's traces? */
+  interop?: InteropResult[];
   /** Every request each vendor's run sent, as the load generator saw it (not part of report.json). */
   sent: Record<string, SentRequest[]>;
   /** Present when the sandbox was started here and `keepSandbox` asked to keep it. */
@@ -73,6 +99,7 @@ export interface CompareResult {
 export async function runCompare(options: CompareOptions): Promise<CompareResult> {
   const started = Date.now();
   const runId = options.runId ?? defaultRunId('compare');
+  const release = options.release ?? defaultRelease();
   const sandbox = options.sandboxUrl
     ? undefined
     : await startSandbox({ port: 0, otlpPort: 0, datadogPort: 0, xrayPort: 0 });
@@ -95,8 +122,12 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       DATA_DIR: dataDir,
       PORT: '0',
       USERS_PORT: '0',
+      NOTIFICATIONS_PORT: '0',
+      // A queue per vendor: no vendor's worker sees another's messages.
+      NOTIFICATIONS_QUEUE: notificationsQueue(vendor),
       CHAOS: options.chaos,
       CHAOS_SEED: String(options.seed),
+      BAKEOFF_RELEASE: release,
       ...vendorEnv,
     };
     recorder.reset();
@@ -106,6 +137,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
         usersTarget = url;
         return recorder.url;
       },
+      worker: true,
     });
     const sent: SentRequest[] = [];
     try {
@@ -135,6 +167,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
             errors: p.errors,
           }),
       });
+      // The creates' and replies' notifications are checked end to end: let the worker finish the queue first.
+      await queueDrained(sandboxUrl, notificationsQueue(vendor));
     } finally {
       const exits = await pair.stop();
       if (exits.some((e) => e.code !== 0)) {
@@ -147,6 +181,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     return { sent, since };
   };
   let control: SentRequest[] | undefined;
+  const interop: InteropResult[] = [];
   try {
     for (const [index, vendor] of options.vendors.entries()) {
       const vendorStarted = Date.now();
@@ -184,6 +219,17 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       options.onProgress?.({ type: 'drift-check', vendor: BASELINE });
       control = (await loadUnder(BASELINE)).sent;
     }
+    for (const [a, b] of INTEROP_PAIRS) {
+      if (!options.vendors.includes(a) || !options.vendors.includes(b)) continue;
+      for (const [caller, callee] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const env = { ...vendorEnv, BAKEOFF_RELEASE: release };
+        const interopRun = `${runId}-interop-${caller}-${callee}`;
+        interop.push(await checkInterop({ caller, callee, env, sandboxUrl, runId: interopRun }));
+      }
+    }
   } finally {
     await recorder.close();
     if (sandbox && !options.keepSandbox) await sandbox.close();
@@ -196,11 +242,13 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     scenario: options.chaos,
     workload: options.workload,
     requests: options.requests,
+    release,
     startedAt: new Date(started).toISOString(),
     wallMs: Date.now() - started,
     sandboxUrl,
     vendors,
     latencyRanking: noise.ranking,
+    interop,
     sent: sentBy,
     closeSandbox: sandbox && options.keepSandbox ? () => sandbox.close() : undefined,
   };

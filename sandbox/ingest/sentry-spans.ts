@@ -33,9 +33,10 @@ function kindOf(attributes: JsonObject, op: unknown): SpanKind {
   if ((KINDS as readonly string[]).includes(otelKind)) return otelKind as SpanKind;
   const o = typeof op === 'string' ? op : '';
   if (o.startsWith('http.server') || o === 'function.aws.lambda') return 'server';
-  if (o.startsWith('http.client') || o.startsWith('db') || o.startsWith('cache')) return 'client';
+  if (o.startsWith('http.client') || o.startsWith('db') || o.startsWith('cache') || o === 'rpc')
+    return 'client';
   if (o.startsWith('queue.publish')) return 'producer';
-  if (o.startsWith('queue.process')) return 'consumer';
+  if (o.startsWith('queue.process') || o.startsWith('queue.receive')) return 'consumer';
   return 'internal';
 }
 

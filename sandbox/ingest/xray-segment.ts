@@ -113,8 +113,14 @@ function walk(
   }
 }
 
+/** SQS operations that put a message on a queue: their `aws` subsegment is the producer side of the hop. */
+const SQS_SENDS = new Set(['SendMessage', 'SendMessageBatch']);
+
 function kindOf(doc: XrayDocument, isSegment: boolean): SpanKind {
-  if (isSegment) return 'server';
+  // X-Ray has no span kinds. A segment that handles a queue message (an `aws.queue_url` and no `http` request,
+  // as a Lambda's SQS trigger or bakeoff's worker records) is a consumer; any other segment serves a request.
+  if (isSegment) return doc.aws?.queue_url !== undefined && doc.http === undefined ? 'consumer' : 'server';
+  if (doc.namespace === 'aws' && SQS_SENDS.has(String(doc.aws?.operation))) return 'producer';
   return doc.namespace === 'remote' || doc.namespace === 'aws' ? 'client' : 'internal';
 }
 

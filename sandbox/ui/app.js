@@ -350,6 +350,9 @@ function ticks(total) {
   );
 }
 
+/** Span kinds the waterfall labels: the producer and consumer ends of an async (queue) hop. */
+const QUEUE_KINDS = new Set(['producer', 'consumer']);
+
 function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
   const ordered = treeOrder(spans);
   const start = Math.min(...spans.map((s) => s.startMs));
@@ -414,6 +417,10 @@ function waterfall(spans, { onSelect, selectedId, compact = false } = {}) {
           span.status === 'error' && !fault && !compact ? h('span', { class: 'badge error' }, 'error') : null,
           open
             ? h('span', { class: 'badge in-progress', 'data-testid': 'in-progress-badge' }, 'in progress')
+            : null,
+          // The two ends of a queue hop: the span that sent the message and the one that handled it.
+          QUEUE_KINDS.has(span.kind)
+            ? h('span', { class: `badge kind-${span.kind}`, 'data-testid': 'kind-badge' }, span.kind)
             : null,
           links.length && !compact
             ? h(
@@ -556,6 +563,29 @@ function spanEvents(span) {
   );
 }
 
+/**
+ * One link, opening the linked trace: "linked from request #N" once the linked trace's summary says which
+ * request of the run it was (a consumer's link to the request that sent its message), else its ids.
+ */
+function linkedFrom(span, link) {
+  const a = h(
+    'a',
+    { class: 'mono small', href: traceHref(span.vendor, link.traceId), 'data-testid': 'span-link' },
+    link.traceId === span.traceId
+      ? `linked from span ${link.spanId} (this trace)`
+      : `trace ${link.traceId} · span ${link.spanId}`,
+  );
+  api(`/api/traces/${encodeURIComponent(span.vendor)}/${encodeURIComponent(link.traceId)}`)
+    .then((trace) => {
+      const summary = trace && trace.summary;
+      if (summary && summary.seq !== null && summary.seq !== undefined) {
+        a.textContent = `linked from request #${summary.seq} · ${summary.rootName}`;
+      }
+    })
+    .catch(() => undefined); // The linked trace has not arrived (or was evicted): the ids stay.
+  return a;
+}
+
 /** A span's links to other spans, each opening the linked trace in the same vendor. */
 function spanLinks(span) {
   const links = span.links || [];
@@ -568,11 +598,7 @@ function spanLinks(span) {
       h(
         'div',
         { class: 'span-link', 'data-testid': 'span-link-item' },
-        h(
-          'a',
-          { class: 'mono small', href: traceHref(span.vendor, link.traceId), 'data-testid': 'span-link' },
-          `trace ${link.traceId} · span ${link.spanId}`,
-        ),
+        linkedFrom(span, link),
         Object.keys(link.attributes || {}).length ? kvTable(link.attributes) : null,
       ),
     ),

@@ -8,7 +8,14 @@
  * vendor at a dead endpoint.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxVendor } from '../../sandbox/model';
+import type {
+  ErrorOccurrence,
+  LogRecord,
+  SandboxVendor,
+  SpanRecord,
+  TraceSummary,
+} from '../../shared/sandbox-api';
+import { VENDORS } from '../../vendors';
 import { eventually, SEEDED_UUID, type Stack, startStack } from './harness';
 
 export interface ConformanceSpec {
@@ -24,38 +31,10 @@ export interface ConformanceSpec {
   label?: string;
 }
 
-interface TraceSummary {
-  traceId: string;
-  rootName: string;
-  services: string[];
-  spanCount: number;
-  error: boolean;
-  runId: string | null;
-  seq: number | null;
-}
-interface Span {
-  spanId: string;
-  parentId: string | null;
-  name: string;
-  service: string;
-  attributes: Record<string, unknown>;
-  status: string;
-  kind: string;
-}
-interface ErrorEvent {
-  type: string;
-  message: string;
-  frames: unknown[];
-  traceId: string | null;
-  runId: string | null;
-  seq: number | null;
-}
-interface LogLine {
-  message: string;
-  traceId: string | null;
-  runId: string | null;
-  seq: number | null;
-}
+// The sandbox API's rows (shared/sandbox-api.ts).
+type Span = SpanRecord;
+type ErrorEvent = ErrorOccurrence;
+type LogLine = LogRecord;
 
 /** Requests the suite sends, by seq. */
 const CONFORMANCE = {
@@ -69,6 +48,8 @@ const CONFORMANCE = {
  * this size leaves more traces buffered at SIGTERM than an SDK's default send queue holds (Sentry's is 64).
  */
 const SHUTDOWN_N = 100;
+/** The run's release (BAKEOFF_RELEASE), which each vendor must carry in its own version field. */
+const RELEASE = 'conformance-1.2.3';
 const SHUTDOWN_FIRST_SEQ = 100;
 const SHUTDOWN_SEQS = Array.from({ length: SHUTDOWN_N }, (_, i) => SHUTDOWN_FIRST_SEQ + i);
 /**
@@ -88,7 +69,10 @@ export function conformanceSuite(spec: ConformanceSpec): void {
     const statuses: number[] = [];
 
     beforeAll(async () => {
-      stack = await startStack({ observability: spec.observability, env: spec.env });
+      stack = await startStack({
+        observability: spec.observability,
+        env: { BAKEOFF_RELEASE: RELEASE, ...spec.env },
+      });
       const sent = [
         stack.request('GET', '/api/activities/home', CONFORMANCE.home),
         stack.request('POST', '/api/activities', CONFORMANCE.create, {
@@ -221,6 +205,32 @@ export function conformanceSuite(spec: ConformanceSpec): void {
           .filter((seq) => !sameCount(counts.get(seq), expected))
           .map((seq) => ({ seq, ...(counts.get(seq) ?? { activities: 0, users: 0 }) }));
         expect(short, `requests short of ${JSON.stringify(expected)} spans`).toEqual([]);
+      });
+    }
+
+    const release = VENDORS[spec.vendor].release;
+    if (release && spec.signals.traces) {
+      it(`carries the run's release in ${release.setting}, filed as the trace's release`, async () => {
+        const { summary, spans } = await traceFor(CONFORMANCE.home);
+        const native = spans.filter((s) =>
+          release.sandboxAttributes.some((k) => s.attributes[k] === RELEASE),
+        );
+        expect(
+          native.length,
+          `spans with ${release.sandboxAttributes.join(' or ')} = ${RELEASE}`,
+        ).toBeGreaterThan(0);
+        expect(native.every((s) => s.release === RELEASE)).toBe(true);
+        expect(summary.release).toBe(RELEASE);
+      });
+    }
+    if (release && spec.signals.errors) {
+      it(`carries the run's release on the injected error, in ${release.setting}`, async () => {
+        const errors = await eventually(async () => {
+          const list = await stack.api<ErrorEvent[]>(`/api/errors?vendor=${spec.vendor}&run=${stack.runId}`);
+          return list.some((e) => e.type === 'ConformanceFault') ? list : undefined;
+        });
+        const faults = errors.filter((e) => e.type === 'ConformanceFault');
+        expect(faults.map((e) => e.release)).toContain(RELEASE);
       });
     }
 

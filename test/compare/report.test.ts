@@ -7,6 +7,7 @@ import { latencyNoise } from '../../harness/compare/latency-noise';
 import type { SentRequest, VendorMetrics } from '../../harness/compare/metrics';
 import { reportMarkdown, timeToVisibleText, writeReport } from '../../harness/compare/report';
 import type { CompareResult } from '../../harness/compare/run';
+import { NO_SCREENSHOTS } from '../../harness/compare/screenshots';
 import { writeupMarkdown } from '../../harness/compare/writeup';
 
 const REQUESTS = 200;
@@ -49,6 +50,7 @@ function metrics(over: Partial<VendorMetrics>): VendorMetrics {
     latencyMsP99: 400,
     latencyVsNone: null,
     propagationHeaders: [],
+    async: null,
     ...over,
   };
 }
@@ -78,6 +80,7 @@ function result(): CompareResult {
     scenario: 'compare',
     workload: 'mixed',
     requests: REQUESTS,
+    release: '9.9.9-report',
     startedAt: '2026-11-30T00:00:00.000Z',
     wallMs: 1000,
     sandboxUrl: 'http://127.0.0.1:1',
@@ -130,7 +133,7 @@ describe('the report card', () => {
     expect(rowOf(md, 'Errors', 'none')).toBe('| none | — (baseline) | — | — | — |');
     expect(rowOf(md, 'Delivery', 'none')).toMatch(/^\| none \| — \(baseline\) \|/);
     expect(md).not.toMatch(/\| none \| 0 \/ 10/);
-    expect(writeupMarkdown(r, [])).toMatch(/\| \*\*none\*\* \|.*\(baseline\) \|/);
+    expect(writeupMarkdown(r, NO_SCREENSHOTS)).toMatch(/\| \*\*none\*\* \|.*\(baseline\) \|/);
   });
 
   it("counts X-Ray's native records as a fidelity fact beside its one error per occurrence", () => {
