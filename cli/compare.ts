@@ -4,12 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAdapterList } from '../config/env';
+import { BakeoffError } from '../config/errors';
+import { RELEASE_PATTERN, RELEASE_RULE } from '../config/release';
 import { integerFlag } from './args';
-import { collectVendor } from '../harness/compare/collect';
 import { writeReport } from '../harness/compare/report';
 import { stabilityLine } from '../harness/compare/report-latency';
 import { type CompareProgress, DEFAULT_VENDORS, runCompare } from '../harness/compare/run';
-import { takeScreenshots } from '../harness/compare/screenshots';
+import { planScreenshots } from '../harness/compare/screenshot-plan';
+import {
+  allShots,
+  NO_SCREENSHOTS,
+  type ScreenshotSet,
+  takeScreenshots,
+} from '../harness/compare/screenshots';
 import { writeupMarkdown } from '../harness/compare/writeup';
 
 const HELP = `Usage: bakeoff compare [options]
@@ -26,8 +33,11 @@ Options:
   --concurrency <n>     requests in flight (default 4)
   --out <dir>           where to write the report (default reports/<run id>)
   --run <id>            run id sent as x-bakeoff-run (default compare-<timestamp>)
+  --release <name>      the release every vendor is told, in its own version field (default
+                        $BAKEOFF_RELEASE, else the package version)
   --sandbox <url>       use a running sandbox instead of starting one
-  --screenshots         also save PNGs of the sandbox UI (needs Debian's chromium)
+  --screenshots         also save PNGs of the sandbox UI at 1366×768: side by side, and per vendor the
+                        homework's views (screenshots/<vendor>-<view>.png; needs Debian's chromium)
   -h, --help            show this help
 `;
 
@@ -58,6 +68,15 @@ function progressPrinter() {
   };
 }
 
+/** `--release` (or BAKEOFF_RELEASE), checked here so a bad one fails before any service starts. */
+function releaseFlag(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!RELEASE_PATTERN.test(value)) {
+    throw new BakeoffError('BAKEOFF_ERR_USAGE', `--release ${RELEASE_RULE}, got "${value}"`);
+  }
+  return value;
+}
+
 export async function runCompareCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -70,6 +89,7 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
       concurrency: { type: 'string' },
       out: { type: 'string' },
       run: { type: 'string' },
+      release: { type: 'string' },
       sandbox: { type: 'string' },
       screenshots: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -89,6 +109,7 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
     chaos: values.chaos ?? 'compare',
     concurrency: integerFlag('concurrency', values.concurrency, 1) ?? 4,
     runId: values.run,
+    release: releaseFlag(values.release ?? process.env.BAKEOFF_RELEASE),
     sandboxUrl: values.sandbox,
     // Kept until the screenshots and the export below are done.
     keepSandbox: true,
@@ -96,13 +117,13 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
   });
   const dir = path.resolve(values.out ?? path.join('reports', result.runId));
   mkdirSync(dir, { recursive: true });
-  let screenshots: Awaited<ReturnType<typeof takeScreenshots>> = [];
+  let screenshots: ScreenshotSet = NO_SCREENSHOTS;
   try {
     if (values.screenshots) {
       // The numbers are the report; a browser problem must not cost them.
       screenshots = await screenshotsFor(result, dir).catch((error: Error) => {
         process.stderr.write(`[compare] screenshots skipped: ${error.message.split('\n')[0]}\n`);
-        return [];
+        return screenshots;
       });
     }
     // Everything the sandbox holds, so the run can be reopened later: `bakeoff sandbox` + POST /api/import.
@@ -114,7 +135,7 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
   }
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
   const command = `bakeoff compare ${argv.join(' ')}`.trim();
-  const files = writeReport(dir, { result, command, machine, screenshots });
+  const files = writeReport(dir, { result, command, machine, screenshots: allShots(screenshots) });
   writeFileSync(path.join(dir, 'writeup.md'), writeupMarkdown(result, screenshots));
   const stability = stabilityLine(result.latencyRanking).replace(/\*\*/g, '');
   process.stderr.write(
@@ -122,35 +143,7 @@ export async function runCompareCommand(argv: string[]): Promise<void> {
   );
 }
 
-/** The side-by-side view of the first create with injected latency that every tracing vendor recorded. */
+/** The side-by-side view of one request with injected latency, then the homework's views for every vendor. */
 async function screenshotsFor(result: Awaited<ReturnType<typeof runCompare>>, dir: string) {
-  const tracing = Object.entries(result.vendors)
-    .filter(([, m]) => m.signals.includes('traces'))
-    .map(([v]) => v);
-  const byVendor = new Map<string, Map<number, string>>();
-  for (const vendor of tracing) {
-    const haul = await collectVendor(result.sandboxUrl, vendor as never, result.runId, {
-      since: 0,
-      until: Date.now(),
-    });
-    const seqs = new Map<number, string>();
-    for (const t of haul.traces) {
-      if (t.seq !== null && t.spans.some((s) => s.name === 'chaos.latency' && s.service === 'activities')) {
-        seqs.set(t.seq, t.traceId);
-      }
-    }
-    byVendor.set(vendor, seqs);
-  }
-  const candidates = [...(byVendor.values().next().value?.keys() ?? [])].sort((a, b) => a - b);
-  const seq = candidates.find((s) => [...byVendor.values()].every((m) => m.has(s))) ?? candidates[0] ?? 1;
-  return takeScreenshots({
-    sandboxUrl: result.sandboxUrl,
-    runId: result.runId,
-    seq,
-    columns: Object.values(result.vendors).filter((m) => m.signals.length > 0).length,
-    waterfalls: tracing
-      .filter((v) => byVendor.get(v)?.has(seq))
-      .map((v) => ({ vendor: v, traceId: byVendor.get(v)!.get(seq)! })),
-    dir,
-  });
+  return takeScreenshots(await planScreenshots(result, dir));
 }
