@@ -190,21 +190,8 @@ export const createXrayAdapter: AdapterFactory = (options) => {
         if (!subsegment) return fn();
         if (spanOptions.kind === 'client') subsegment.namespace = 'remote';
         describeSubsegment(subsegment, spanOptions.attributes);
-        let work: ReturnType<typeof fn>;
-        try {
-          work = fn();
-        } catch (error) {
-          work = Promise.reject(error);
-        }
-        return work.then(
-          (value) => {
-            subsegment.close();
-            return value;
-          },
-          (error: unknown) => {
-            closeWithError(subsegment, error);
-            throw error;
-          },
+        return settle(fn, (failed, error) =>
+          failed ? closeWithError(subsegment, error) : subsegment.close(),
         );
       });
     },
@@ -216,22 +203,7 @@ export const createXrayAdapter: AdapterFactory = (options) => {
       if (!segment.notTraced) unsent.add(segment);
       return sdk.getNamespace().runAndReturn(() => {
         sdk.setSegment(segment);
-        let work: ReturnType<typeof fn>;
-        try {
-          work = fn();
-        } catch (error) {
-          work = Promise.reject(error);
-        }
-        return work.then(
-          (value) => {
-            closeConsumerSegment(segment);
-            return value;
-          },
-          (error: unknown) => {
-            closeConsumerSegment(segment, error);
-            throw error;
-          },
-        );
+        return settle(fn, (failed, error) => closeConsumerSegment(segment, failed ? error : undefined));
       });
     },
 
@@ -297,4 +269,27 @@ function daemonEndpoints(address: string): string[] {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs `fn` (a throw counts as a rejection) and calls `close` once it settles, saying whether it failed and with
+ * what. The work's own result or error passes through untouched.
+ */
+function settle<T>(fn: () => Promise<T>, close: (failed: boolean, error?: unknown) => void): Promise<T> {
+  let work: Promise<T>;
+  try {
+    work = fn();
+  } catch (error) {
+    work = Promise.reject(error);
+  }
+  return work.then(
+    (value) => {
+      close(false);
+      return value;
+    },
+    (error: unknown) => {
+      close(true, error);
+      throw error;
+    },
+  );
 }

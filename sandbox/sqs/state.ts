@@ -105,6 +105,17 @@ function encodeReceipt(queue: string, id: string, nonce: string): string {
   return Buffer.from(JSON.stringify([queue, id, nonce]), 'utf8').toString('base64url');
 }
 
+/** The receipt `handle` decoded, which must belong to queue `name`. */
+function receiptOf(name: string, handle: unknown): { id: string; nonce: string } {
+  const { queue, id, nonce } = decodeReceipt(handle);
+  if (queue !== name)
+    throw new SqsError(
+      'ReceiptHandleIsInvalid',
+      `The input receipt handle "${String(handle)}" is not a valid receipt handle.`,
+    );
+  return { id, nonce };
+}
+
 function decodeReceipt(handle: unknown): { queue: string; id: string; nonce: string } {
   if (typeof handle !== 'string' || handle === '') {
     throw new SqsError('MissingParameter', 'The request must contain the parameter ReceiptHandle.');
@@ -302,24 +313,14 @@ export class SqsState {
   /** Deletes the message if `handle` is its latest receipt; an older handle or a gone message succeeds quietly, as in SQS. */
   deleteMessage(name: string, handle: unknown): void {
     const q = this.queue(name);
-    const { queue, id, nonce } = decodeReceipt(handle);
-    if (queue !== name)
-      throw new SqsError(
-        'ReceiptHandleIsInvalid',
-        `The input receipt handle "${String(handle)}" is not a valid receipt handle.`,
-      );
+    const { id, nonce } = receiptOf(name, handle);
     const m = q.messages.get(id);
     if (m && m.receipt === nonce) this.commit([{ op: 'delete', queue: name, id }]);
   }
 
   changeVisibility(name: string, handle: unknown, timeout: number): void {
     const q = this.queue(name);
-    const { queue, id, nonce } = decodeReceipt(handle);
-    if (queue !== name)
-      throw new SqsError(
-        'ReceiptHandleIsInvalid',
-        `The input receipt handle "${String(handle)}" is not a valid receipt handle.`,
-      );
+    const { id, nonce } = receiptOf(name, handle);
     const m = q.messages.get(id);
     if (!m || m.receipt !== nonce) {
       throw invalidParameter(

@@ -100,6 +100,33 @@ function fmtValue(v) {
 
 const enc = encodeURIComponent;
 const traceHref = (vendor, traceId) => `#/trace/${enc(vendor)}/${enc(traceId)}`;
+
+/** A duration with a bar scaled to the longest one in the table (`max`). */
+function durationCell(ms, max) {
+  return h(
+    'td',
+    { class: 'num duration-cell' },
+    h('span', { class: 'mini-bar' }, h('i', { style: { width: `${Math.max(2, (ms / max) * 100)}%` } })),
+    fmtMs(ms),
+  );
+}
+
+/** A table row for trace `t` that opens its waterfall when clicked anywhere but on a link inside it. */
+function traceRow(t, testid, ...cells) {
+  return h(
+    'tr',
+    {
+      class: `clickable${t.error ? ' has-error' : ''}`,
+      'data-testid': testid,
+      'data-vendor': t.vendor,
+      'data-trace-id': t.traceId,
+      onclick: (e) => {
+        if (!e.target.closest('a')) location.hash = traceHref(t.vendor, t.traceId);
+      },
+    },
+    ...cells,
+  );
+}
 const compareHref = (run, seq) =>
   `#/compare/${enc(run)}${seq === null || seq === undefined ? '' : `/${seq}`}`;
 
@@ -256,17 +283,9 @@ async function renderTraces() {
           'tbody',
           {},
           traces.map((t) =>
-            h(
-              'tr',
-              {
-                class: `clickable${t.error ? ' has-error' : ''}`,
-                'data-testid': 'trace-row',
-                'data-vendor': t.vendor,
-                'data-trace-id': t.traceId,
-                onclick: (e) => {
-                  if (!e.target.closest('a')) location.hash = traceHref(t.vendor, t.traceId);
-                },
-              },
+            traceRow(
+              t,
+              'trace-row',
               h('td', {}, vendorPill(t.vendor)),
               h(
                 'td',
@@ -276,16 +295,7 @@ async function renderTraces() {
               ),
               h('td', {}, h('div', { class: 'chips' }, t.services.map(serviceChip))),
               h('td', { class: 'num' }, fmtNum(t.spanCount)),
-              h(
-                'td',
-                { class: 'num duration-cell' },
-                h(
-                  'span',
-                  { class: 'mini-bar' },
-                  h('i', { style: { width: `${Math.max(2, (t.durationMs / maxDuration) * 100)}%` } }),
-                ),
-                fmtMs(t.durationMs),
-              ),
+              durationCell(t.durationMs, maxDuration),
               h('td', {}, runSeq(t.runId, t.seq)),
               h('td', { class: 'muted nowrap' }, fmtTime(t.receivedAt)),
             ),
@@ -832,18 +842,18 @@ async function renderTrace(vendor, traceId) {
   return page;
 }
 
-// ---- Errors and logs -------------------------------------------------------------------------------------
+// ---- Errors ---------------------------------------------------------------------------------------------
 
-async function recordsPage(kind) {
+async function renderErrors() {
   const q = query();
   const vendor = q.get('vendor') || '';
   const run = q.get('run') || '';
   const params = new URLSearchParams({ limit: '300' });
   if (vendor) params.set('vendor', vendor);
   if (run) params.set('run', run);
-  const base = `#/${kind}`;
+  const base = '#/errors';
   const [records, runPicker] = await Promise.all([
-    api(`/api/${kind}?${params}`),
+    api(`/api/errors?${params}`),
     runSelect(run, (value) => setQuery(base, { vendor, run: value })),
   ]);
   const traceLink = (r) =>
@@ -871,33 +881,14 @@ async function recordsPage(kind) {
       h('td', {}, runSeq(e.runId, e.seq)),
       h('td', {}, traceLink(e)),
     );
-  const logRow = (l) =>
-    h(
-      'tr',
-      { 'data-testid': 'log-row', 'data-vendor': l.vendor },
-      h('td', { class: 'muted nowrap' }, fmtTime(l.timestamp)),
-      h('td', {}, vendorPill(l.vendor)),
-      h('td', {}, h('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level)),
-      h(
-        'td',
-        { class: 'mono msg' },
-        l.message,
-        l.group ? h('div', { class: 'muted small' }, `${l.group}${l.stream ? ` / ${l.stream}` : ''}`) : null,
-      ),
-      h('td', {}, runSeq(l.runId, l.seq)),
-      h('td', {}, traceLink(l)),
-    );
-  const heads =
-    kind === 'errors'
-      ? ['Time', 'Vendor', 'Error', 'Run · seq', 'Trace']
-      : ['Time', 'Vendor', 'Level', 'Message', 'Run · seq', 'Trace'];
+  const heads = ['Time', 'Vendor', 'Error', 'Run · seq', 'Trace'];
   return h(
     'section',
-    { class: 'page', 'data-testid': `${kind}-view` },
+    { class: 'page', 'data-testid': 'errors-view' },
     h(
       'div',
       { class: 'page-head' },
-      h('h1', {}, kind === 'errors' ? 'Errors' : 'Logs'),
+      h('h1', {}, 'Errors'),
       h(
         'div',
         { class: 'toolbar' },
@@ -926,13 +917,40 @@ async function recordsPage(kind) {
                 heads.map((c) => h('th', {}, c)),
               ),
             ),
-            h('tbody', {}, records.map(kind === 'errors' ? errorRow : logRow)),
+            h('tbody', {}, records.map(errorRow)),
           )
-        : emptyState(
-            kind === 'errors' ? 'No errors received' : 'No logs received',
-            'They appear here as soon as a vendor SDK sends one.',
-          ),
+        : emptyState('No errors received', 'They appear here as soon as a vendor SDK sends one.'),
     ),
+  );
+}
+
+// ---- page frame -------------------------------------------------------------------------------------------
+
+/** `#/<view>?k=v…`, leaving out empty values. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- called by sandbox/ui/views/*.js
+function viewHref(view, params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
+  const s = q.toString();
+  return s ? `#/${view}?${s}` : `#/${view}`;
+}
+
+/**
+ * A view's page: a head (title, one muted subtitle line, controls on the right) above the body. `sub` is the
+ * subtitle's content (text, node or array of them); `subAttrs` adds attributes to it (e.g. a data-testid).
+ */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- called by sandbox/ui/views/*.js
+function viewPage(testid, { title, sub, subAttrs, tools }, ...body) {
+  return h(
+    'section',
+    { class: 'page', 'data-testid': testid },
+    h(
+      'div',
+      { class: 'page-head' },
+      h('div', {}, h('h1', {}, title), h('p', { class: 'muted sub', ...subAttrs }, sub)),
+      tools,
+    ),
+    ...body,
   );
 }
 
@@ -957,7 +975,7 @@ function route() {
     case 'trace':
       return { nav: 'traces', render: () => renderTrace(parts[1], parts.slice(2).join('/')) };
     case 'errors':
-      return { nav: 'errors', render: () => recordsPage('errors') };
+      return { nav: 'errors', render: renderErrors };
     default:
       if (Object.hasOwn(VIEWS, parts[0])) {
         const v = VIEWS[parts[0]];

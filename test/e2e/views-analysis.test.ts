@@ -115,7 +115,11 @@ requirePackages(['chromium'])('analysis views on what real SDKs sent', () => {
 
       await page.selectOption('[data-testid="vendor-select"]', 'xray');
       await page.waitForFunction(`location.hash.includes('vendor=xray')`);
-      await page.waitForSelector('[data-testid="map-card"][data-vendor="xray"] [data-testid="map-node"]');
+      // The all-vendors page already has an X-Ray card: wait for the new page, where it is the only one.
+      await page.waitForFunction(
+        `document.querySelectorAll('[data-testid="map-card"]').length === 1 && ` +
+          `document.querySelector('[data-testid="map-card"][data-vendor="xray"] [data-testid="map-node"]') !== null`,
+      );
       expect(await attrs(page, '[data-testid="map-card"]', 'data-vendor')).toEqual(['xray']);
       expect(page.url()).toContain(`run=${RUN}`);
       expect(problems).toEqual([]);

@@ -58,12 +58,13 @@ describe('SandboxStore caps and counts', () => {
     const vendors = new SandboxStore().vendors();
     expect(vendors.map((v) => v.vendor)).toEqual([
       'honeycomb',
-      'otlp',
       'xray',
       'sentry',
       'rollbar',
       'datadog',
       'cloudwatch',
+      'otlp',
+      'xray-otel',
     ]);
     expect(vendors.every((v) => v.payloads === 0 && v.spans === 0)).toBe(true);
   });

@@ -1,7 +1,7 @@
-// Helpers shared by the analysis views (map.js, latency.js, issues.js): SVG elements, the run a view shows, and
-// rates. Plain browser JavaScript; loaded after app.js and before those views.
-/* global api, runSelect */
-/* exported svg, viewRun, fmtRate, analysisHref */
+// Helpers shared by the analysis views (map.js, latency.js, issues.js): SVG elements, the run a view shows,
+// rates, and the Vendor/Run toolbar. Plain browser JavaScript; loaded after app.js and before those views.
+/* global h, api, runSelect, vendorSelect, viewHref */
+/* exported svg, viewRun, fmtRate, analysisToolbar */
 'use strict';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -35,10 +35,17 @@ async function viewRun(q, onChange) {
 
 const fmtRate = (r) => (r === 0 ? '0%' : r < 0.001 ? '<0.1%' : `${(r * 100).toFixed(r < 0.1 ? 1 : 0)}%`);
 
-/** `#/<view>?k=v…`, leaving out empty values. */
-function analysisHref(view, params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
-  const s = q.toString();
-  return s ? `#/${view}?${s}` : `#/${view}`;
+/** The Vendor and Run pickers of an analysis view (`#/<view>`); each keeps the other's value. */
+function analysisToolbar(view, vendor, picked) {
+  return h(
+    'div',
+    { class: 'toolbar' },
+    h(
+      'label',
+      { class: 'field' },
+      'Vendor',
+      vendorSelect(vendor, (v) => (location.hash = viewHref(view, { vendor: v, run: picked.param }))),
+    ),
+    h('label', { class: 'field' }, 'Run', picked.select),
+  );
 }

@@ -4,7 +4,7 @@
 // vendor's own field on hover. The request picker shows seq, route, status and injected delay/fault, and
 // filters to errors or chaos: #/compare/<run>/<seq>?only=errors.
 /* global h, api, enc, fmtMs, vendorLabel, vendorColor, waterfall, traceHref, compareHref, runSelect, query,
-   emptyState, registerView */
+   emptyState, registerView, viewPage */
 'use strict';
 
 const COMPARE_FILTERS = [
@@ -243,24 +243,13 @@ async function renderCompareView(run, seqText) {
     },
     COMPARE_FILTERS.map(([v, text]) => h('option', { value: v, selected: v === only }, text)),
   );
-  return h(
-    'section',
-    { class: 'page', 'data-testid': 'compare-view' },
-    h(
-      'div',
-      { class: 'page-head' },
-      h(
-        'div',
-        {},
-        h('h1', {}, 'Side by side'),
-        h(
-          'p',
-          { class: 'muted sub', 'data-testid': 'compare-request' },
-          current ? requestLabel(current) : `Request #${seqText}`,
-          ` — run ${run}`,
-        ),
-      ),
-      h(
+  return viewPage(
+    'compare-view',
+    {
+      title: 'Side by side',
+      sub: [current ? requestLabel(current) : `Request #${seqText}`, ` — run ${run}`],
+      subAttrs: { 'data-testid': 'compare-request' },
+      tools: h(
         'div',
         { class: 'toolbar wrap' },
         h('label', { class: 'field' }, 'Run', runPicker),
@@ -287,7 +276,7 @@ async function renderCompareView(run, seqText) {
           '→',
         ),
       ),
-    ),
+    },
     data.vendors.length
       ? h(
           'div',

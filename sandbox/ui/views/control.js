@@ -1,7 +1,7 @@
 // Chaos and load (issue 14): links to the services' own chaos page when their admin API is enabled (and says
 // how to enable it when not), and starts a seeded `bakeoff load` run against them with a progress bar. The
 // sandbox does the work (sandbox/views/load-control.ts); #/control?target=<services URL> holds the state.
-/* global h, api, enc, fmtNum, query, registerView */
+/* global h, api, enc, fmtNum, query, registerView, viewPage */
 'use strict';
 
 const DEFAULT_TARGET = 'http://127.0.0.1:4567';
@@ -197,23 +197,12 @@ async function renderControl() {
   };
   const { form, problem } = loadForm(status.target, show);
   show(load);
-  return h(
-    'section',
-    { class: 'page', 'data-testid': 'control-view' },
-    h(
-      'div',
-      { class: 'page-head' },
-      h(
-        'div',
-        {},
-        h('h1', {}, 'Chaos & load'),
-        h(
-          'p',
-          { class: 'muted sub' },
-          'Drive a running pair of services from here; every vendor sees the same seeded traffic.',
-        ),
-      ),
-    ),
+  return viewPage(
+    'control-view',
+    {
+      title: 'Chaos & load',
+      sub: 'Drive a running pair of services from here; every vendor sees the same seeded traffic.',
+    },
     servicesCard(status, status.target),
     h(
       'div',

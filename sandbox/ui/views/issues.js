@@ -3,12 +3,12 @@
 // the stack (innermost first), the native fields the vendor keeps and the request's trace in every vendor that
 // has it. Grouping is server-side (sandbox/views/error-groups.ts). State in the URL: #/issues?vendor=sentry&run=demo
 // and #/issues/<group id>?run=demo (no run: the latest run; run=*: every run).
-/* global h, api, fmtNum, fmtTime, vendorPill, vendorSelect, traceHref, runSeq, kvTable, errorDetails, query,
-   emptyState, registerView, viewRun, analysisHref */
+/* global h, api, fmtNum, fmtTime, vendorPill, traceHref, runSeq, kvTable, errorDetails, query,
+   emptyState, registerView, viewRun, viewHref, analysisToolbar, viewPage */
 'use strict';
 
 const fmtWhen = (ms) => (ms ? `${new Date(ms).toLocaleDateString()} ${fmtTime(ms)}` : '–');
-const issueHref = (id, run) => analysisHref(`issues/${encodeURIComponent(id)}`, { run });
+const issueHref = (id, run) => viewHref(`issues/${encodeURIComponent(id)}`, { run });
 
 function routeChips(routes, max = 3) {
   return h(
@@ -26,7 +26,7 @@ async function renderIssues(parts) {
   if (parts[0]) return renderIssue(parts[0]);
   const q = query();
   const vendor = q.get('vendor') || '';
-  const picked = await viewRun(q, (run) => (location.hash = analysisHref('issues', { vendor, run })));
+  const picked = await viewRun(q, (run) => (location.hash = viewHref('issues', { vendor, run })));
   const params = new URLSearchParams();
   if (vendor) params.set('vendor', vendor);
   if (picked.run) params.set('run', picked.run);
@@ -82,37 +82,13 @@ async function renderIssues(parts) {
       ),
     ),
   );
-  return h(
-    'section',
-    { class: 'page', 'data-testid': 'issues-view' },
-    h(
-      'div',
-      { class: 'page-head' },
-      h(
-        'div',
-        {},
-        h('h1', {}, 'Issues'),
-        h(
-          'p',
-          { class: 'muted sub' },
-          `Errors grouped by vendor, type and message fingerprint${picked.run ? `, run ${picked.run}` : ''}.`,
-        ),
-      ),
-      h(
-        'div',
-        { class: 'toolbar' },
-        h(
-          'label',
-          { class: 'field' },
-          'Vendor',
-          vendorSelect(
-            vendor,
-            (v) => (location.hash = analysisHref('issues', { vendor: v, run: picked.param })),
-          ),
-        ),
-        h('label', { class: 'field' }, 'Run', picked.select),
-      ),
-    ),
+  return viewPage(
+    'issues-view',
+    {
+      title: 'Issues',
+      sub: `Errors grouped by vendor, type and message fingerprint${picked.run ? `, run ${picked.run}` : ''}.`,
+      tools: analysisToolbar('issues', vendor, picked),
+    },
     h(
       'div',
       { class: 'card flush' },
@@ -188,7 +164,7 @@ function linkedTraces(traces) {
 async function renderIssue(id) {
   const q = query();
   const run = q.get('run') && q.get('run') !== '*' ? q.get('run') : '';
-  const back = h('a', { class: 'back', href: analysisHref('issues', { run: q.get('run') }) }, '← Issues');
+  const back = h('a', { class: 'back', href: viewHref('issues', { run: q.get('run') }) }, '← Issues');
   let d;
   try {
     d = await api(

@@ -4,14 +4,14 @@
 // its traces. State in the URL: #/latency?by=app.user_handle&vendor=xray&group=ada&cell=xray:3:12&run=demo
 // (no run: the latest run; run=*: every run).
 /* global h, api, fmtMs, fmtNum, fmtTime, vendorColor, vendorSelect, traceHref, compareHref, query, emptyState,
-   registerView, svg, viewRun, fmtRate, analysisHref */
+   registerView, svg, viewRun, fmtRate, viewHref, viewPage */
 'use strict';
 
 const GROUP_KEYS = ['route', 'status', 'app.user_handle', 'chaos.rule'];
 const HEAT = { cell: 16, rowHeight: 18, left: 64, bottom: 22, top: 4 };
 
 function latencyHref(state, change) {
-  return analysisHref('latency', { ...state, ...change });
+  return viewHref('latency', { ...state, ...change });
 }
 
 /** Trace search's parameters for a group and a duration band (search.js reads the same names). */
@@ -23,7 +23,7 @@ function searchHrefFor(state, v, band) {
     if (state.by === 'route') params.name = group.value;
     else if (group.key) params.attr = `${group.key}=${group.value}`;
   }
-  return analysisHref('search', params);
+  return viewHref('search', params);
 }
 
 function statsLine(s) {
@@ -264,23 +264,12 @@ async function renderLatency() {
     'data-testid': 'group-by',
     onchange: (e) => go({ by: e.target.value.trim() || 'route', group: '', cell: '' }),
   });
-  return h(
-    'section',
-    { class: 'page', 'data-testid': 'latency-view' },
-    h(
-      'div',
-      { class: 'page-head' },
-      h(
-        'div',
-        {},
-        h('h1', {}, 'Latency by attribute'),
-        h(
-          'p',
-          { class: 'muted sub' },
-          `Request duration over time, grouped by ${by}${state.group ? ` (only ${state.group})` : ''}${picked.run ? `, run ${picked.run}` : ''}.`,
-        ),
-      ),
-      h(
+  return viewPage(
+    'latency-view',
+    {
+      title: 'Latency by attribute',
+      sub: `Request duration over time, grouped by ${by}${state.group ? ` (only ${state.group})` : ''}${picked.run ? `, run ${picked.run}` : ''}.`,
+      tools: h(
         'div',
         { class: 'toolbar' },
         h(
@@ -302,7 +291,7 @@ async function renderLatency() {
         ),
         h('label', { class: 'field' }, 'Run', picked.select),
       ),
-    ),
+    },
     board.vendors.length
       ? h(
           'div',

@@ -2,44 +2,13 @@
 // Each trace id a line carries (trace_id, xray_trace_id, dd.trace_id, sentry_trace_id) links to that trace in
 // every vendor holding it. The URL holds the state, e.g. #/logs?level=error&field=user.handle%3Dada.
 // Query logic is server-side (sandbox/views/log-search.ts).
-/* global h, api, fmtNum, fmtTime, vendorPill, vendorSelect, vendorLabel, viewRun, runSeq, traceHref, query,
-   emptyState, registerView */
+/* global h, fmtNum, fmtTime, vendorPill, vendorSelect, vendorLabel, runSeq, traceHref, query, emptyState,
+   registerView, viewHref, filterInput, formParams, applySelectsAtOnce, loadListPage, listProblem, listPaging */
 'use strict';
 
 const LOG_FIELDS = ['vendor', 'level', 'field', 'text', 'trace', 'run'];
 
-function logsHref(params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
-  const s = q.toString();
-  return s ? `#/logs?${s}` : '#/logs';
-}
-
-function logParamsOf(form) {
-  const data = new FormData(form);
-  const params = {};
-  for (const field of LOG_FIELDS) {
-    const v = data.get(field);
-    if (typeof v === 'string' && v.trim() !== '') params[field] = v.trim();
-  }
-  return params;
-}
-
-function logInput(name, value, label, placeholder, width) {
-  return h(
-    'label',
-    { class: 'field' },
-    label,
-    h('input', {
-      class: 'input',
-      name,
-      value: value || '',
-      placeholder,
-      style: { width },
-      'data-testid': `logs-${name}`,
-    }),
-  );
-}
+const logsHrefOf = (form) => viewHref('logs', formParams(form, LOG_FIELDS));
 
 function logForm(q, run) {
   const vendor = vendorSelect(q.get('vendor') || '', () => {});
@@ -61,7 +30,7 @@ function logForm(q, run) {
       'data-testid': 'logs-form',
       onsubmit: (e) => {
         e.preventDefault();
-        location.hash = logsHref(logParamsOf(e.target));
+        location.hash = logsHrefOf(e.target);
       },
     },
     h('label', { class: 'field' }, 'Vendor', vendor),
@@ -75,9 +44,21 @@ function logForm(q, run) {
         levels.map(([v, text]) => h('option', { value: v, selected: v === level }, text)),
       ),
     ),
-    logInput('field', q.get('field'), 'Field = value', 'user.handle = ada', '180px'),
-    logInput('text', q.get('text'), 'Text', 'in the message', '180px'),
-    logInput('trace', q.get('trace'), 'Trace id', 'any vendor’s', '200px'),
+    filterInput('logs', 'field', q.get('field'), {
+      label: 'Field = value',
+      placeholder: 'user.handle = ada',
+      width: '180px',
+    }),
+    filterInput('logs', 'text', q.get('text'), {
+      label: 'Text',
+      placeholder: 'in the message',
+      width: '180px',
+    }),
+    filterInput('logs', 'trace', q.get('trace'), {
+      label: 'Trace id',
+      placeholder: 'any vendor’s',
+      width: '200px',
+    }),
     h('label', { class: 'field' }, 'Run', run),
     h(
       'div',
@@ -86,9 +67,7 @@ function logForm(q, run) {
       h('a', { class: 'button', href: '#/logs' }, 'Clear'),
     ),
   );
-  for (const select of form.querySelectorAll('select')) {
-    select.addEventListener('change', () => (location.hash = logsHref(logParamsOf(form))));
-  }
+  applySelectsAtOnce(form, logsHrefOf);
   return form;
 }
 
@@ -142,35 +121,10 @@ function logLine(l) {
 
 async function renderLogs() {
   const q = query();
-  const params = new URLSearchParams();
-  // A URL without `run` shows the latest run, as the other views do; `run=*` shows every run.
-  const shown = await viewRun(q, () => {});
-  // "All runs" must survive the form's submit as `*`: an empty value would mean "the latest run" again.
-  shown.select.querySelector('option[value=""]').value = '*';
-  for (const field of [...LOG_FIELDS, 'cursor']) {
-    if (field === 'run') {
-      if (shown.run) params.set('run', shown.run);
-    } else if (q.get(field)) params.set(field, q.get(field));
-  }
-  params.set('limit', '300');
+  const { shown, params, page, problem, state } = await loadListPage(q, LOG_FIELDS, '/api/search/logs', 300);
   const form = logForm(q, shown.select);
-  let page = null;
-  let problem = null;
-  try {
-    page = await api(`/api/search/logs?${params}`);
-  } catch (err) {
-    problem = err.message;
-  }
-  const state = {};
-  for (const field of LOG_FIELDS) if (q.get(field)) state[field] = q.get(field);
   let body;
-  if (problem)
-    body = h(
-      'div',
-      { class: 'notice error', role: 'alert', 'data-testid': 'logs-error' },
-      h('strong', {}, 'These filters cannot run: '),
-      problem,
-    );
+  if (problem) body = listProblem('logs', 'These filters cannot run: ', problem);
   else if (!page.logs.length)
     body = emptyState(
       params.size > 1 ? 'No log lines match' : 'No logs received',
@@ -207,23 +161,14 @@ async function renderLogs() {
       { class: 'page-head' },
       h('h1', {}, 'Logs'),
       page
-        ? h(
-            'div',
-            { class: 'paging' },
-            h('span', { class: 'muted', 'data-testid': 'logs-total' }, `${fmtNum(page.total)} lines`),
-            q.get('cursor') ? h('a', { class: 'button', href: logsHref(state) }, '⇤ Newest') : null,
-            page.nextCursor
-              ? h(
-                  'a',
-                  {
-                    class: 'button',
-                    href: logsHref({ ...state, cursor: page.nextCursor }),
-                    'data-testid': 'logs-next',
-                  },
-                  'Older →',
-                )
-              : null,
-          )
+        ? listPaging('logs', {
+            q,
+            state,
+            page,
+            total: `${fmtNum(page.total)} lines`,
+            first: '⇤ Newest',
+            next: 'Older →',
+          })
         : null,
     ),
     form,

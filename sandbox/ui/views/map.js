@@ -3,8 +3,8 @@
 // a vendor in the URL every vendor's map of the run is shown side by side. The layout (layers left to right) is
 // computed server-side (sandbox/views/service-map.ts); this draws it as plain SVG.
 // State in the URL: #/map?vendor=xray&run=demo (no run: the latest run; run=*: every run).
-/* global h, api, fmtMs, fmtNum, vendorLabel, vendorColor, vendorSelect, serviceColor, query, emptyState,
-   registerView, svg, viewRun, fmtRate, analysisHref */
+/* global h, api, fmtMs, fmtNum, vendorLabel, vendorColor, serviceColor, query, emptyState,
+   registerView, svg, viewRun, fmtRate, viewHref, analysisToolbar, viewPage */
 'use strict';
 
 const MAP = { colWidth: 310, nodeWidth: 164, nodeHeight: 46, rowGap: 84, pad: 16 };
@@ -189,11 +189,7 @@ function mapCard(map, { single }) {
     h('i', { class: 'dot' }),
     single
       ? h('strong', {}, map.label)
-      : h(
-          'a',
-          { href: analysisHref('map', { vendor: map.vendor, run: map.run }) },
-          h('strong', {}, map.label),
-        ),
+      : h('a', { href: viewHref('map', { vendor: map.vendor, run: map.run }) }, h('strong', {}, map.label)),
     map.traces ? h('span', { class: 'muted small' }, `${fmtNum(map.traces)} traces`) : null,
   );
   let body;
@@ -216,45 +212,21 @@ function mapCard(map, { single }) {
 async function renderMap() {
   const q = query();
   const vendor = q.get('vendor') || '';
-  const picked = await viewRun(q, (run) => (location.hash = analysisHref('map', { vendor, run })));
+  const picked = await viewRun(q, (run) => (location.hash = viewHref('map', { vendor, run })));
   const params = new URLSearchParams();
   if (vendor) params.set('vendor', vendor);
   if (picked.run) params.set('run', picked.run);
   const data = await api(`/api/service-map?${params}`);
   const maps = data.maps.map((m) => ({ ...m, run: picked.param }));
-  return h(
-    'section',
-    { class: 'page', 'data-testid': 'map-view' },
-    h(
-      'div',
-      { class: 'page-head' },
-      h(
-        'div',
-        {},
-        h('h1', {}, 'Service map'),
-        h(
-          'p',
-          { class: 'muted sub' },
-          vendor
-            ? `What ${vendorLabel(vendor)}'s spans say called what${picked.run ? ` in run ${picked.run}` : ''}.`
-            : `Each vendor's map from its own spans, side by side${picked.run ? `, run ${picked.run}` : ''}.`,
-        ),
-      ),
-      h(
-        'div',
-        { class: 'toolbar' },
-        h(
-          'label',
-          { class: 'field' },
-          'Vendor',
-          vendorSelect(
-            vendor,
-            (v) => (location.hash = analysisHref('map', { vendor: v, run: picked.param })),
-          ),
-        ),
-        h('label', { class: 'field' }, 'Run', picked.select),
-      ),
-    ),
+  return viewPage(
+    'map-view',
+    {
+      title: 'Service map',
+      sub: vendor
+        ? `What ${vendorLabel(vendor)}'s spans say called what${picked.run ? ` in run ${picked.run}` : ''}.`
+        : `Each vendor's map from its own spans, side by side${picked.run ? `, run ${picked.run}` : ''}.`,
+      tools: analysisToolbar('map', vendor, picked),
+    },
     maps.length
       ? h(
           'div',

@@ -2,8 +2,9 @@
 // attribute = value, run and injected chaos, sorted by time or duration, paged with the API's cursor. The URL
 // holds the whole state, e.g. #/search?vendor=xray&attr=app.user_handle%3Dada&errors=1, so a screenshot can be
 // reproduced. Query logic is server-side (sandbox/views/search.ts); this only draws it.
-/* global h, api, fmtMs, fmtNum, fmtTime, vendorPill, vendorSelect, viewRun, runSeq, traceHref, query,
-   emptyState, serviceChip, registerView, chaosBadge */
+/* global h, fmtNum, fmtTime, vendorPill, vendorSelect, runSeq, traceHref, query, traceRow, durationCell, emptyState,
+   serviceChip, registerView, chaosBadge, viewPage, viewHref, filterInput, formParams, applySelectsAtOnce,
+   loadListPage, listProblem, listPaging */
 'use strict';
 
 /** The filters the URL and the API share, in the order the form shows them. */
@@ -20,43 +21,14 @@ const SEARCH_FIELDS = [
   'sort',
 ];
 
-function searchHref(params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
-  const s = q.toString();
-  return s ? `#/search?${s}` : '#/search';
-}
-
-/** The form's values as URL parameters; the cursor is dropped, so a new search starts at the first page. */
-function searchParamsOf(form) {
-  const data = new FormData(form);
-  const params = {};
-  for (const field of SEARCH_FIELDS) {
-    const v = data.get(field);
-    if (typeof v === 'string' && v.trim() !== '') params[field] = v.trim();
-  }
+/** The form's values as a URL; the cursor is dropped, so a new search starts at the first page. */
+function searchHrefOf(form) {
+  const params = formParams(form, SEARCH_FIELDS);
   if (params.sort === 'time') delete params.sort;
-  return params;
+  return viewHref('search', params);
 }
 
-function textInput(name, value, { label, placeholder, width, type = 'text' }) {
-  return h(
-    'label',
-    { class: 'field' },
-    label,
-    h('input', {
-      class: 'input',
-      type,
-      name,
-      value: value || '',
-      placeholder,
-      style: { width },
-      'data-testid': `search-${name}`,
-      min: type === 'number' ? '0' : null,
-      step: type === 'number' ? 'any' : null,
-    }),
-  );
-}
+const textInput = (name, value, options) => filterInput('search', name, value, options);
 
 function choice(name, value, label, options) {
   return h(
@@ -82,7 +54,7 @@ function searchForm(q, run) {
       'data-testid': 'search-form',
       onsubmit: (e) => {
         e.preventDefault();
-        location.hash = searchHref(searchParamsOf(e.target));
+        location.hash = searchHrefOf(e.target);
       },
     },
     h('label', { class: 'field' }, 'Vendor', vendor),
@@ -121,10 +93,7 @@ function searchForm(q, run) {
       h('a', { class: 'button', href: '#/search' }, 'Clear'),
     ),
   );
-  // A select applies at once; text fields wait for Enter or Search.
-  for (const select of form.querySelectorAll('select')) {
-    select.addEventListener('change', () => (location.hash = searchHref(searchParamsOf(form))));
-  }
+  applySelectsAtOnce(form, searchHrefOf);
   return form;
 }
 
@@ -140,17 +109,9 @@ function statusCell(t) {
 }
 
 function resultRow(t, maxDuration) {
-  return h(
-    'tr',
-    {
-      class: `clickable${t.error ? ' has-error' : ''}`,
-      'data-testid': 'search-row',
-      'data-vendor': t.vendor,
-      'data-trace-id': t.traceId,
-      onclick: (e) => {
-        if (!e.target.closest('a')) location.hash = traceHref(t.vendor, t.traceId);
-      },
-    },
+  return traceRow(
+    t,
+    'search-row',
     h('td', {}, vendorPill(t.vendor)),
     h(
       'td',
@@ -163,16 +124,7 @@ function resultRow(t, maxDuration) {
       t.route !== t.rootName ? h('div', { class: 'muted small mono' }, t.rootName) : null,
     ),
     statusCell(t),
-    h(
-      'td',
-      { class: 'num duration-cell' },
-      h(
-        'span',
-        { class: 'mini-bar' },
-        h('i', { style: { width: `${Math.max(2, (t.durationMs / maxDuration) * 100)}%` } }),
-      ),
-      fmtMs(t.durationMs),
-    ),
+    durationCell(t.durationMs, maxDuration),
     h('td', { class: 'num' }, fmtNum(t.spanCount)),
     h('td', {}, chaosBadge(t.chaos)),
     h('td', { class: 'services' }, h('div', { class: 'chips' }, t.services.map(serviceChip))),
@@ -220,88 +172,41 @@ function resultTable(traces) {
 
 async function renderSearch() {
   const q = query();
-  const params = new URLSearchParams();
-  // A URL without `run` shows the latest run, as the other views do; `run=*` shows every run.
-  const shown = await viewRun(q, () => {});
-  // "All runs" must survive the form's submit as `*`: an empty value would mean "the latest run" again.
-  shown.select.querySelector('option[value=""]').value = '*';
-  for (const field of [...SEARCH_FIELDS, 'cursor']) {
-    if (field === 'run') {
-      if (shown.run) params.set('run', shown.run);
-    } else if (q.get(field)) params.set(field, q.get(field));
-  }
-  params.set('limit', '100');
+  const { shown, page, problem, state } = await loadListPage(q, SEARCH_FIELDS, '/api/search/traces', 100);
   const form = searchForm(q, shown.select);
-  let page = null;
-  let problem = null;
-  try {
-    page = await api(`/api/search/traces?${params}`);
-  } catch (err) {
-    problem = err.message;
-  }
-  const state = {};
-  for (const field of SEARCH_FIELDS) if (q.get(field)) state[field] = q.get(field);
   const paging = page
-    ? h(
-        'div',
-        { class: 'paging', 'data-testid': 'search-paging' },
-        h(
-          'span',
-          { class: 'muted', 'data-testid': 'search-total' },
-          `${fmtNum(page.total)} trace${page.total === 1 ? '' : 's'} match`,
-        ),
-        q.get('cursor') ? h('a', { class: 'button', href: searchHref(state) }, '⇤ First page') : null,
-        page.nextCursor
-          ? h(
-              'a',
-              {
-                class: 'button',
-                href: searchHref({ ...state, cursor: page.nextCursor }),
-                'data-testid': 'search-next',
-              },
-              'Next page →',
-            )
-          : null,
-      )
+    ? listPaging('search', {
+        q,
+        state,
+        page,
+        total: `${fmtNum(page.total)} trace${page.total === 1 ? '' : 's'} match`,
+        first: '⇤ First page',
+        next: 'Next page →',
+      })
     : null;
   let body;
-  if (problem)
-    body = h(
-      'div',
-      { class: 'notice error', role: 'alert', 'data-testid': 'search-error' },
-      h('strong', {}, 'This search cannot run: '),
-      problem,
-    );
+  if (problem) body = listProblem('search', 'This search cannot run: ', problem);
   else if (!page.traces.length)
     body = emptyState(
       'No traces match',
       'Loosen a filter, or send traffic: `npx bakeoff serve --demo` fills the sandbox within a minute.',
     );
   else body = h('div', { class: 'card flush' }, resultTable(page.traces));
-  return h(
-    'section',
-    { class: 'page', 'data-testid': 'search-view' },
-    h(
-      'div',
-      { class: 'page-head' },
-      h(
-        'div',
-        {},
-        h('h1', {}, 'Trace search'),
-        h(
-          'p',
-          { class: 'muted sub' },
-          'Every vendor’s traces. Attribute names as any console spells them: ',
-          h('code', {}, 'app.user_handle'),
-          ', X-Ray’s ',
-          h('code', {}, 'annotation.app_user_handle'),
-          ', Datadog’s ',
-          h('code', {}, '@app.user_handle'),
-          '.',
-        ),
-      ),
-      paging,
-    ),
+  return viewPage(
+    'search-view',
+    {
+      title: 'Trace search',
+      sub: [
+        'Every vendor’s traces. Attribute names as any console spells them: ',
+        h('code', {}, 'app.user_handle'),
+        ', X-Ray’s ',
+        h('code', {}, 'annotation.app_user_handle'),
+        ', Datadog’s ',
+        h('code', {}, '@app.user_handle'),
+        '.',
+      ],
+      tools: paging,
+    },
     form,
     body,
   );
