@@ -84,7 +84,8 @@ describe('README quick start', () => {
     expect(closing).toHaveLength(2);
     expect(closing[0]).toBe('bakeoff: SIGINT: stopping, draining requests and flushing vendors…');
     expect(closing[1]).toMatch(
-      /^bakeoff: stopped demo traffic, activities \(:4567, :4577\), users \(:4568, :4578\), sandbox; flushed (.*)$/,
+      // One pair of processes per demo group (from the manifests' conflicts), each with its worker.
+      /^bakeoff: stopped demo traffic, activities \(:4567, :4577, :4587, :4597\), notifications \(:4569, :4579, :4589, :4599\), users \(:4568, :4578, :4588, :4598\), sandbox; flushed (.*)$/,
     );
     expect(closing[1].split('; flushed ')[1].split(', ')).toEqual(expect.arrayContaining(wanted));
   }, 180_000);
