@@ -4,7 +4,8 @@ import express from 'express';
 import { emptyBatch, type IngestBatch, type IngestSink } from '../model';
 import { logFromEvent } from './cloudwatch-message';
 import { AwsError, CloudWatchState, type LogGroupState, type LogStreamState } from './cloudwatch-state';
-import { isObject, type JsonObject } from './json-fields';
+import { readAwsJsonCall } from './aws-json';
+import type { JsonObject } from './json-fields';
 import { rawBodyParser } from './body';
 import { defineIngestModule } from './module';
 
@@ -148,29 +149,26 @@ export function cloudwatchRouter(
     (req, _res, next) => next(isLogsCall(req) ? undefined : 'route'),
     rawBodyParser(CLOUDWATCH_MAX_BODY),
     (req, res) => {
-      const target = req.get('x-amz-target') ?? '';
-      const op = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+      const call = readAwsJsonCall(req, TARGET_PREFIX);
+      const op = call.operation;
       const operation = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
       if (!operation) {
-        sendError(res, 'UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target)'}`);
+        sendError(
+          res,
+          'UnknownOperationException',
+          `Unknown operation: ${req.get('x-amz-target') || '(no X-Amz-Target)'}`,
+        );
         return;
       }
-      const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      let input: unknown;
-      try {
-        input = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        sendError(res, 'SerializationException', `Request body is not valid JSON: ${(err as Error).message}`);
+      if (!call.ok) {
+        sendError(res, 'SerializationException', call.message);
         return;
       }
-      if (!isObject(input)) {
-        sendError(res, 'SerializationException', 'Request body must be a JSON object');
-        return;
-      }
+      const { input } = call;
       const batch = emptyBatch();
       const meta = {
         route: `/ ${TARGET_PREFIX}${op}`,
-        bytes: raw.length,
+        bytes: call.bytes,
         contentType: req.get('content-type') ?? null,
       };
       try {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import express from 'express';
 import { rawBodyParser } from '../ingest/body';
-import { isObject } from '../ingest/json-fields';
+import { readAwsJsonCall } from '../ingest/aws-json';
 import { SqsError } from './errors';
 import type { LongPoll } from './long-poll';
 import { OPERATIONS } from './operations';
@@ -46,8 +46,8 @@ export function sqsRouter({ state, longPoll, pending }: SqsRouterOptions): expre
     (req, _res, next) => next(isSqsRequest(req) ? undefined : 'route'),
     rawBodyParser(SQS_MAX_BODY),
     (req, res) => {
-      const target = req.get('x-amz-target') ?? '';
-      const op = target.slice(SQS_TARGET_PREFIX.length);
+      const call = readAwsJsonCall(req, SQS_TARGET_PREFIX);
+      const op = call.operation;
       const operation = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
       if (!operation) {
         sendError(
@@ -56,21 +56,11 @@ export function sqsRouter({ state, longPoll, pending }: SqsRouterOptions): expre
         );
         return;
       }
-      const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      let input: unknown;
-      try {
-        input = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        sendError(
-          res,
-          new SqsError('SerializationException', `Request body is not valid JSON: ${(err as Error).message}`),
-        );
+      if (!call.ok) {
+        sendError(res, new SqsError('SerializationException', call.message));
         return;
       }
-      if (!isObject(input)) {
-        sendError(res, new SqsError('SerializationException', 'Request body must be a JSON object'));
-        return;
-      }
+      const { input } = call;
       const traceHeader = req.get('x-amzn-trace-id');
       const ctx = {
         state,
