@@ -90,6 +90,8 @@ export async function startServicePair(
     usersUrlFor?: (usersUrl: string) => string | Promise<string>;
     /** Also start the notifications worker (`--role notifications`), which handles the queue's messages. */
     worker?: boolean;
+    /** Overrides for the worker's environment only (compare points it at relays that count its bytes). */
+    workerEnv?: Record<string, string | undefined>;
   } = {},
 ): Promise<ServicePairProcess> {
   const users = await startRole('users', env);
@@ -104,7 +106,7 @@ export async function startServicePair(
   let notifications: ServiceProcess | undefined;
   if (options.worker) {
     try {
-      notifications = await startRole('notifications', env);
+      notifications = await startRole('notifications', { ...env, ...options.workerEnv });
     } catch (error) {
       for (const p of [activities, users]) p.child.kill('SIGKILL');
       throw error;

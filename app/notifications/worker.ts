@@ -20,12 +20,12 @@ import type { ChaosEngine } from '../chaos/engine';
 import type { Store } from '../store/types';
 import type { ConsumedMessage, Telemetry } from '../telemetry/facade';
 import type { Logger } from '../telemetry/logger';
+import { chaosSeq, WORKER_ROUTE } from './delivery-seq';
 import { notificationMessage, notificationsOf } from './message';
 import { RUN_ATTRIBUTE, SEQ_ATTRIBUTE } from './producer';
 import { ensureQueues, type QueueUrls } from './queue';
 
-/** The chaos route key for the worker's handling of one message. */
-export const WORKER_ROUTE = 'worker:notify';
+export { WORKER_ROUTE };
 /** Pause after a failed receive (queue unreachable) before polling again. */
 const RETRY_RECEIVE_MS = 1_000;
 
@@ -176,10 +176,4 @@ function correlationOf(carrier: Record<string, string>): Record<string, string |
   const seq = carrier[SEQ_ATTRIBUTE];
   if (seq && /^\d{1,9}$/.test(seq)) out[SEQ_ATTRIBUTE] = Number(seq);
   return out;
-}
-
-/** The chaos sequence for one delivery: the request's seq and the attempt; none → the worker's own counter. */
-function chaosSeq(seq: string | number | undefined, receiveCount: number): number | undefined {
-  if (typeof seq !== 'number') return undefined;
-  return seq * 1000 + Math.min(receiveCount, 999);
 }

@@ -4,10 +4,13 @@
  */
 import type { Signal } from '../../adapters/types';
 import { ROUTES } from '../load/plan';
-import { type AsyncMetrics, computeAsyncMetrics } from './async';
+import { type AsyncFacts, type AsyncMetrics, computeAsyncMetrics, messageIdOf } from './async';
 import type { VendorHaul } from './collect';
 import type { LatencyDelta } from './latency-noise';
 import { percentile, round } from './percentile';
+
+/** The worker's service name (app/server.ts); Datadog's AWS SDK spans add a suffix (`notifications-aws-sqs`). */
+const WORKER_SERVICE = 'notifications';
 
 /** One request as the load generator saw it, with what chaos told the client it injected. */
 export interface SentRequest {
@@ -96,14 +99,20 @@ export function computeMetrics(input: {
   propagationHeaders: string[];
   /** Seqs whose request reached the users service (some fail or find nothing before they would call it). */
   usersCalled: ReadonlySet<number>;
+  /** The notifications hop as compare saw it outside the vendor's data (dead letters, worker bytes, mentions). */
+  asyncFacts?: AsyncFacts;
 }): VendorMetrics {
   const { haul, sent, signals } = input;
   const requests = sent.length;
   const bySeq = new Map(sent.map((r) => [r.seq, r]));
   const errorsInjected = sent.filter(injectedFault).length;
 
-  // Traces: one per request, rooted in the activities service.
-  const rootTraces = haul.traces.filter((t) => t.seq !== null && bySeq.has(t.seq));
+  // Traces: one per request, rooted in the activities service. A trace only the notifications worker made
+  // (the OTel adapters file an error captured outside any span as a span of its own, with the message's seq) is
+  // the Async table's, not a request's.
+  const rootTraces = haul.traces.filter(
+    (t) => t.seq !== null && bySeq.has(t.seq) && !t.services.every((s) => s.startsWith(WORKER_SERVICE)),
+  );
   const tracedSeqs = new Set(rootTraces.map((t) => t.seq));
   const spans = rootTraces.flatMap((t) => t.spans);
   const calling = rootTraces.filter((t) => input.usersCalled.has(t.seq!));
@@ -117,12 +126,16 @@ export function computeMetrics(input: {
     if (Number.isFinite(injected)) timingErrors.push(span.durationMs - injected);
   }
 
-  // Errors: /api/errors rows (one per occurrence, the same rule the UI shows) of this run's requests.
-  const capturedErrors = haul.errors.filter((e) => e.seq !== null && bySeq.has(e.seq));
+  // Errors: /api/errors rows (one per occurrence, the same rule the UI shows) of this run's requests. The
+  // worker's failures carry the originating request's seq too, but they are the Async table's (a record that
+  // names a queue message), not the request's.
+  const ofRequest = (r: { seq: number | null; attributes: Record<string, unknown> }) =>
+    r.seq !== null && bySeq.has(r.seq) && messageIdOf(r.attributes) === undefined;
+  const capturedErrors = haul.errors.filter(ofRequest);
   const sendsNothing = signals.length === 0;
   const errorsCaptured = sendsNothing ? null : capturedErrors.length;
 
-  const logSeqs = new Set(haul.logs.map((l) => l.seq).filter((s) => s !== null && bySeq.has(s)));
+  const logSeqs = new Set(haul.logs.filter(ofRequest).map((l) => l.seq));
 
   // What arrived under which name: spans for tracers, error events, then log lines.
   const bags: Array<[string, Record<string, unknown> | undefined]> = [];
@@ -186,13 +199,13 @@ export function computeMetrics(input: {
       ? null
       : {
           notifying: sent.filter(sendsNotification).length,
-          ...computeAsyncMetrics(haul, signals.includes('traces')),
+          ...computeAsyncMetrics(haul, signals.includes('traces'), input.asyncFacts),
         },
   };
 }
 
 /** Creates and replies that succeeded: each one sent a notification message (app/notifications/producer.ts). */
-function sendsNotification(request: SentRequest): boolean {
+export function sendsNotification(request: SentRequest): boolean {
   const ok = Number(request.status) >= 200 && Number(request.status) < 300;
   return ok && (request.route === ROUTES.create || request.route === ROUTES.reply);
 }

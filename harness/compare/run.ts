@@ -12,25 +12,31 @@ import { ADAPTER_SIGNALS, sandboxVendorOf } from '../../adapters/signals';
 import { ADAPTER_NAMES, type AdapterName } from '../../adapters/types';
 import { defaultRelease } from '../../config/release';
 import { startSandbox } from '../../sandbox/server';
+import { planRequest } from '../load/plan';
 import { defaultRunId, runLoad } from '../load/runner';
+import { loadWorkload } from '../load/workload';
 import { sandboxEnv, startServicePair } from '../services';
+import type { AsyncFacts } from './async';
+import { startWorkerByteMeter } from './async-bytes';
+import { COMPARE_QUEUE_ENV, checkMentions, fetchOnce, readDeadLetters, readDeliveries } from './async-check';
 import { collectVendor, waitForQuiet } from './collect';
 import { startHeaderRecorder } from './header-recorder';
 import { checkInterop, INTEROP_PAIRS, type InteropResult } from './interop';
 import { BASELINE, type LatencyRanking, latencyNoise } from './latency-noise';
-import { computeMetrics, type SentRequest, type VendorMetrics } from './metrics';
+import { computeMetrics, type SentRequest, sendsNotification, type VendorMetrics } from './metrics';
 
 /** The vendor run's notifications queue (and `<name>-dlq`), on the sandbox's SQS. */
 const notificationsQueue = (vendor: AdapterName) => `bakeoff-compare-${vendor}-notifications`;
 
 /**
  * Waits until the queue holds no message the worker could still handle (visible, in flight or delayed), or
- * `maxMs` passes: a message that keeps failing stays in flight until its redrive, which the run does not wait for.
+ * `maxMs` passes. A message that keeps failing leaves it for the dead-letter queue: with compare's 1 s
+ * visibility timeout and 2 receives (COMPARE_QUEUE_ENV), about 2 s after its first delivery.
  */
 async function queueDrained(sandboxUrl: string, queue: string, maxMs = 15_000): Promise<void> {
   const deadline = Date.now() + maxMs;
   while (Date.now() < deadline) {
-    const res = await fetch(`${sandboxUrl}/api/queues/${encodeURIComponent(queue)}?limit=1`);
+    const res = await fetchOnce(`${sandboxUrl}/api/queues/${encodeURIComponent(queue)}?limit=1`);
     if (res.status === 404) return; // Nothing was ever sent (NOTIFICATIONS=off, or only reads).
     const counts = (await res.json()) as { visible: number; inFlight: number; delayed: number };
     if (counts.visible + counts.inFlight + counts.delayed === 0) return;
@@ -112,6 +118,12 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   });
   let usersTarget = '';
   const recorder = await startHeaderRecorder(() => usersTarget);
+  const workerMeter = await startWorkerByteMeter({
+    url: sandboxUrl,
+    xrayAddress: vendorEnv.AWS_XRAY_DAEMON_ADDRESS!,
+    datadogUrl: vendorEnv.DD_TRACE_AGENT_URL!,
+  });
+  const workload = loadWorkload(options.workload);
   const vendors: Record<string, VendorMetrics> = {};
   const sentBy: Record<string, SentRequest[]> = {};
   /** Starts the vendor's service pair, sends the workload, stops the pair: what the client saw, and when. */
@@ -125,12 +137,18 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       NOTIFICATIONS_PORT: '0',
       // A queue per vendor: no vendor's worker sees another's messages.
       NOTIFICATIONS_QUEUE: notificationsQueue(vendor),
+      // Failed messages come back within the run and reach the DLQ within it (the scenario's worker faults).
+      ...COMPARE_QUEUE_ENV,
       CHAOS: options.chaos,
       CHAOS_SEED: String(options.seed),
       BAKEOFF_RELEASE: release,
       ...vendorEnv,
     };
     recorder.reset();
+    workerMeter.reset();
+    const queue = notificationsQueue(vendor);
+    // The emulator counts deliveries for as long as the sandbox runs: this run's are the difference.
+    const before = await readDeliveries(sandboxUrl, queue);
     const since = Date.now();
     const pair = await startServicePair(env, {
       usersUrlFor: (url) => {
@@ -138,8 +156,11 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
         return recorder.url;
       },
       worker: true,
+      workerEnv: workerMeter.env,
     });
     const sent: SentRequest[] = [];
+    const activityOf = new Map<number, string>();
+    let asyncFacts: AsyncFacts | undefined;
     try {
       await runLoad({
         target: pair.activities.url,
@@ -148,7 +169,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
         scenario: options.workload,
         concurrency: options.concurrency,
         runId,
-        onRequest: (r) =>
+        onRequest: (r, { activityUuid }) => {
+          if (activityUuid) activityOf.set(r.seq, activityUuid);
           sent.push({
             seq: r.seq,
             route: r.route,
@@ -156,7 +178,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
             endMs: r.endMs,
             latencyMs: r.endMs - r.startMs,
             chaos: r.chaos ?? null,
-          }),
+          });
+        },
         onProgress: (p) =>
           options.onProgress?.({
             type: 'load',
@@ -168,7 +191,26 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
           }),
       });
       // The creates' and replies' notifications are checked end to end: let the worker finish the queue first.
-      await queueDrained(sandboxUrl, notificationsQueue(vendor));
+      await queueDrained(sandboxUrl, queue);
+      const deadLetters = await readDeadLetters(sandboxUrl, `${queue}-dlq`, runId);
+      const after = await readDeliveries(sandboxUrl, queue);
+      let mentions: AsyncFacts['mentions'] = null;
+      if (pair.notifications) {
+        const lost = new Set(deadLetters.map((m) => m.activityId));
+        const expected = sent.filter(sendsNotification).flatMap((r) => {
+          const activityUuid = activityOf.get(r.seq);
+          const planned = planRequest(workload, options.seed, r.seq);
+          if (!activityUuid || lost.has(activityUuid) || !('mentions' in planned)) return [];
+          return planned.mentions.map((handle) => ({ handle, activityUuid }));
+        });
+        mentions = await checkMentions(pair.notifications.url, expected);
+      }
+      asyncFacts = {
+        deadLetters,
+        redeliveries: after.redeliveries - before.redeliveries,
+        mentions,
+        workerBytes: 0,
+      };
     } finally {
       const exits = await pair.stop();
       if (exits.some((e) => e.code !== 0)) {
@@ -178,7 +220,9 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       }
       rmSync(dataDir, { recursive: true, force: true });
     }
-    return { sent, since };
+    // Read after the worker exited: its last flush is in.
+    if (asyncFacts) asyncFacts.workerBytes = workerMeter.bytes();
+    return { sent, since, asyncFacts };
   };
   let control: SentRequest[] | undefined;
   const interop: InteropResult[] = [];
@@ -186,7 +230,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     for (const [index, vendor] of options.vendors.entries()) {
       const vendorStarted = Date.now();
       options.onProgress?.({ type: 'vendor-start', vendor, index, total: options.vendors.length });
-      const { sent, since } = await loadUnder(vendor);
+      const { sent, since, asyncFacts } = await loadUnder(vendor);
       sentBy[vendor] = sent;
       const sandboxVendor = sandboxVendorOf(vendor);
       const signals = ADAPTER_SIGNALS[vendor];
@@ -200,6 +244,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
           sent,
           propagationHeaders: recorder.seen(),
           usersCalled: recorder.seqs(),
+          asyncFacts,
         });
       } else {
         const empty = { traces: [], errors: [], logs: [], payloads: [] };
@@ -232,6 +277,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     }
   } finally {
     await recorder.close();
+    await workerMeter.close();
     if (sandbox && !options.keepSandbox) await sandbox.close();
   }
   const noise = latencyNoise(sentBy, BASELINE, { seed: options.seed, control });

@@ -38,6 +38,12 @@ const CREATE_PHRASES = [
 
 const REPLY_PHRASES = ['Agreed!', 'Nice work.', 'Which build was that?', 'Same here.', 'Thanks for sharing.'];
 
+/**
+ * The share of creates and replies that mention another handle (`cc @grace`): the notifications worker then has
+ * someone to notify besides the author replied to, and compare checks those notifications end to end.
+ */
+const MENTION_SHARE = 0.5;
+
 /** Creates that set a TTL use one of these (the bootcamp choices plus plain seconds). */
 const TTLS: readonly (string | number)[] = ['1-hour', '1-day', '7-days', 2 * 86_400];
 
@@ -51,10 +57,12 @@ export type PlannedRequest =
   | Planned<'home'>
   | (Planned<'user_feed'> & { handle: string })
   | (Planned<'search'> & { term: string })
-  | (Planned<'create'> & { handle: string; message: string; ttl?: string | number })
+  | (Planned<'create'> & { handle: string; message: string; mentions: string[]; ttl?: string | number })
   | (Planned<'reply'> & {
       handle: string;
       message: string;
+      /** Handles the message mentions (never the author): each is notified by the worker. */
+      mentions: string[];
       /** The earlier seq whose create this reply answers, if any falls in the reply window. */
       parentSeq?: number;
       /** Used when there is no `parentSeq` or that create failed. */
@@ -82,6 +90,18 @@ export function kindAt(workload: Workload, seed: number, seq: number): RequestKi
   return [...REQUEST_KINDS].reverse().find((kind) => workload.mix[kind] > 0)!;
 }
 
+/** The other handle this create or reply mentions, if it mentions one. */
+function mentionsAt(workload: Workload, seed: number, seq: number, author: string): string[] {
+  const others = workload.handles.filter((h) => h !== author);
+  if (others.length === 0 || draw(seed, seq, 'mention?') >= MENTION_SHARE) return [];
+  return [pick(others, seed, seq, 'mention')];
+}
+
+/** `text`, then ` cc @a @b` for the mentioned handles. */
+function withMentions(text: string, mentions: readonly string[]): string {
+  return mentions.length === 0 ? text : `${text} cc ${mentions.map((h) => `@${h}`).join(' ')}`;
+}
+
 /** The newest create planned within `workload.replyWindow` seqs before `seq`. */
 function parentSeqFor(workload: Workload, seed: number, seq: number): number | undefined {
   for (let k = seq - 1; k >= Math.max(1, seq - workload.replyWindow); k--) {
@@ -104,19 +124,24 @@ export function planRequest(workload: Workload, seed: number, seq: number): Plan
     case 'search':
       return { seq, kind, route, term: pick(workload.searchTerms, seed, seq, 'term') };
     case 'create': {
-      const message = `Load note ${seq}: ${pick(CREATE_PHRASES, seed, seq, 'message')}`;
+      const mentions = mentionsAt(workload, seed, seq, handle);
+      const message = withMentions(
+        `Load note ${seq}: ${pick(CREATE_PHRASES, seed, seq, 'message')}`,
+        mentions,
+      );
       const withTtl = draw(seed, seq, 'ttl?') < 1 / 3;
       return withTtl
-        ? { seq, kind, route, handle, message, ttl: pick(TTLS, seed, seq, 'ttl') }
-        : { seq, kind, route, handle, message };
+        ? { seq, kind, route, handle, message, mentions, ttl: pick(TTLS, seed, seq, 'ttl') }
+        : { seq, kind, route, handle, message, mentions };
     }
     case 'reply': {
-      const message = `Reply ${seq}: ${pick(REPLY_PHRASES, seed, seq, 'message')}`;
+      const mentions = mentionsAt(workload, seed, seq, handle);
+      const message = withMentions(`Reply ${seq}: ${pick(REPLY_PHRASES, seed, seq, 'message')}`, mentions);
       const fallbackParentUuid = seedActivityUuid(pick(SEED_PARENT_IDS, seed, seq, 'fallback-parent'));
       const parentSeq = parentSeqFor(workload, seed, seq);
       return parentSeq === undefined
-        ? { seq, kind, route, handle, message, fallbackParentUuid }
-        : { seq, kind, route, handle, message, parentSeq, fallbackParentUuid };
+        ? { seq, kind, route, handle, message, mentions, fallbackParentUuid }
+        : { seq, kind, route, handle, message, mentions, parentSeq, fallbackParentUuid };
     }
   }
 }

@@ -44,8 +44,11 @@ export interface LoadOptions {
   recordFile?: string;
   /** Also return every request's record in the summary (memory grows with the run). Default false. */
   keepRecords?: boolean;
-  /** Called after each request completes. Must not throw. */
-  onRequest?: (record: RequestRecord) => void;
+  /**
+   * Called after each request completes, with the uuid of the activity a create or reply made (not part of the
+   * record file: compare uses it to check the notifications that activity caused). Must not throw.
+   */
+  onRequest?: (record: RequestRecord, outcome: { activityUuid?: string }) => void;
   /** Called every `progressIntervalMs` while the run lasts. Must not throw. */
   onProgress?: (progress: LoadProgress) => void;
   /** Default 200 ms (five redraws a second). */
@@ -246,6 +249,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadSummary> {
         const t0 = performance.now();
         let status: Outcome;
         let chaos: string | undefined;
+        let activityUuid: string | undefined;
         // One controller per request rather than AbortSignal.any(), whose listeners pile up on the run's
         // signal during an endless demo run.
         const request = new AbortController();
@@ -270,7 +274,8 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadSummary> {
           const text = await res.text();
           status = res.status;
           chaos = res.headers.get(CHAOS_HEADER) ?? undefined;
-          if (planned.kind === 'create' && res.status === 201) settleCreate?.(uuidIn(text));
+          if (res.status === 201) activityUuid = uuidIn(text);
+          if (planned.kind === 'create' && res.status === 201) settleCreate?.(activityUuid);
         } catch (error) {
           status = timedOut ? 'ERR_TIMEOUT' : errorOutcome(error);
         } finally {
@@ -286,7 +291,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadSummary> {
         if (chaos) record.chaos = chaos;
         records?.push(record);
         recorder?.write(record);
-        options.onRequest?.(record);
+        options.onRequest?.(record, { activityUuid });
       } finally {
         // A failed (or never sent) create sends its replies to the planned seed activity instead.
         settleCreate?.(undefined);

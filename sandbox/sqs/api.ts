@@ -27,6 +27,9 @@ function summary(state: SqsState, longPoll: LongPoll, q: QueueState, now: number
     messages: q.messages.size,
     ...counts,
     bytes: q.bytes,
+    /** Messages handed out by receives since the sandbox started / of them, handed out again (a retry). */
+    deliveries: q.deliveries,
+    redeliveries: q.redeliveries,
     waitingReceives: longPoll.waiting(q.name),
     attributes: settableWithDefaults(q.attributes),
     redrive: redrive

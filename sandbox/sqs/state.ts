@@ -51,6 +51,13 @@ export interface QueueState {
   /** Insertion order is send order: receives scan oldest first (standard queues promise no order). */
   messages: Map<string, StoredMessage>;
   bytes: number;
+  /**
+   * Messages handed out by receives since the sandbox started, and those of them handed out again (receive count
+   * above 1): what a consumer's failures cost, readable after the messages are gone (compare's retry figure).
+   * Not persisted: a restart starts them at 0.
+   */
+  deliveries: number;
+  redeliveries: number;
 }
 
 export type SqsEntry =
@@ -303,7 +310,10 @@ export class SqsState {
       }
     }
     if (entries.length > 0) this.commit(entries);
-    return taken.map((id) => q.messages.get(id) as StoredMessage);
+    const handedOut = taken.map((id) => q.messages.get(id) as StoredMessage);
+    q.deliveries += handedOut.length;
+    q.redeliveries += handedOut.filter((m) => m.receiveCount > 1).length;
+    return handedOut;
   }
 
   receiptHandle(queue: string, m: StoredMessage): string {
@@ -372,6 +382,8 @@ export class SqsState {
             config,
             messages: new Map(),
             bytes: 0,
+            deliveries: 0,
+            redeliveries: 0,
           });
         }
         return e.name;

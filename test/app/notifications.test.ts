@@ -346,6 +346,13 @@ describe('failures that must not reach the request', { timeout: 60_000 }, () => 
     const res = await getJson(`${trio.worker}/api/notifications/NOT-A-HANDLE`);
     expect(res.status).toBe(400);
     expect(res.body.error ?? res.body.message ?? JSON.stringify(res.body)).toMatch(/handle/);
+    // `?limit=` (compare reads up to 1000) takes 1–1000; anything else is a 400 naming the rule.
+    for (const limit of ['0', '1001', 'ten', '2.5']) {
+      const bad = await getJson(`${trio.worker}/api/notifications/grace?limit=${limit}`);
+      expect(bad.status, limit).toBe(400);
+      expect(JSON.stringify(bad.body)).toMatch(/limit: must be a whole number from 1 to 1000/);
+    }
+    expect((await getJson(`${trio.worker}/api/notifications/grace?limit=1000`)).status).toBe(200);
   });
 
   it('the worker health check says whether it reaches the queue', async () => {

@@ -2,10 +2,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageIdOf } from '../../harness/compare/async';
+import { COMPARE_MAX_RECEIVES } from '../../harness/compare/async-check';
+import { plannedWorkerFaults } from '../helpers/worker-faults';
+import { sendsNotification } from '../../harness/compare/metrics';
 import { writeReport } from '../../harness/compare/report';
 import { type CompareResult, runCompare } from '../../harness/compare/run';
 
-const REQUESTS = 16;
+// Enough requests, with this seed, that the compare scenario's worker faults both retry a message that then
+// works and dead-letter one (the test checks the plan says so before relying on it).
+const REQUESTS = 30;
+const SEED = 1;
 
 describe('bakeoff compare, end to end', () => {
   let result: CompareResult;
@@ -16,7 +23,7 @@ describe('bakeoff compare, end to end', () => {
     result = await runCompare({
       vendors: ['none', 'honeycomb', 'sentry'],
       requests: REQUESTS,
-      seed: 42,
+      seed: SEED,
       workload: 'mixed',
       chaos: 'compare',
       concurrency: 2,
@@ -56,9 +63,12 @@ describe('bakeoff compare, end to end', () => {
     expect(m.delivered).toBe(REQUESTS);
     // The Errors view's rows are the report's errors: one per failed request, whatever the SDK sent for it
     // (Honeycomb's OTel SDK sends each failure as two exception events).
-    const errors = await api<Array<{ seq: number | null; recordCount: number }>>(
-      `/api/errors?vendor=${vendor}&run=${result.runId}`,
-    );
+    // The worker's failed deliveries (they name a queue message) are the Async table's, not a request's.
+    const errors = (
+      await api<Array<{ seq: number | null; recordCount: number; attributes: Record<string, unknown> }>>(
+        `/api/errors?vendor=${vendor}&run=${result.runId}`,
+      )
+    ).filter((e) => messageIdOf(e.attributes) === undefined);
     const failed = result.sent[vendor].filter((r) => Number(r.status) >= 500).map((r) => r.seq);
     expect(failed.length).toBeGreaterThan(0);
     expect(m.errorsCaptured).toBe(errors.length);
@@ -76,6 +86,33 @@ describe('bakeoff compare, end to end', () => {
     expect(m.attributesKept['bakeoff.run_id']).not.toBeNull();
   });
 
+  it.each(['honeycomb', 'sentry'])(
+    "shows %s's retries and dead letters, counts the worker's bytes, and finds the @mentions' notifications",
+    async (vendor) => {
+      const m = result.vendors[vendor];
+      const a = m.async!;
+      const notifying = result.sent[vendor].filter(sendsNotification).map((r) => r.seq);
+      const planned = plannedWorkerFaults('compare', SEED, notifying, COMPARE_MAX_RECEIVES);
+      expect(planned.deadLettered).toBeGreaterThan(0);
+      expect(planned.redeliveries).toBeGreaterThan(planned.deadLettered);
+      // The emulator's dead-letter queue holds exactly the messages the seeded faults failed every time.
+      const dlq = await api<{ messageList: Array<{ attributes: Record<string, { value: string }> }> }>(
+        `/api/queues/bakeoff-compare-${vendor}-notifications-dlq?limit=1000`,
+      );
+      const dead = dlq.messageList.filter((msg) => msg.attributes['bakeoff.run_id']?.value === result.runId);
+      expect(dead).toHaveLength(planned.deadLettered);
+      expect(a.dlq).toEqual({ moved: planned.deadLettered, failedVisible: planned.deadLettered });
+      expect(a.redeliveries).toBe(planned.redeliveries);
+      expect(a.retries).toBe(planned.redeliveries);
+      expect(a.processed).toBe((a.sent ?? 0) - planned.deadLettered);
+      // The worker's share of what the vendor received, apart from the HTTP services.
+      expect(a.bytes).toBeGreaterThan(0);
+      expect(a.bytes).toBeLessThan(m.bytesPerRequest * REQUESTS);
+      expect(a.mentions!.expected).toBeGreaterThan(0);
+      expect(a.mentions!.found).toBe(a.mentions!.expected);
+    },
+  );
+
   it('sends every vendor the identical workload: same routes, delays and faults per seq', () => {
     const shape = (vendor: string) =>
       result.sent[vendor]
@@ -90,7 +127,18 @@ describe('bakeoff compare, end to end', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bakeoff-report-'));
     writeReport(dir, { result, command: 'test', machine: 'test', screenshots: [] });
     const json = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
-    expect(json).toMatchObject({ runId: result.runId, seed: 42, scenario: 'compare', requests: REQUESTS });
+    expect(json).toMatchObject({ runId: result.runId, seed: SEED, scenario: 'compare', requests: REQUESTS });
+    for (const key of [
+      'sent',
+      'processed',
+      'sameTrace',
+      'retries',
+      'redeliveries',
+      'dlq',
+      'bytes',
+      'mentions',
+    ])
+      expect(json.vendors.honeycomb.async, key).toHaveProperty(key);
     for (const key of [
       'expected',
       'delivered',
@@ -112,7 +160,11 @@ describe('bakeoff compare, end to end', () => {
     ]) {
       expect(json.vendors.honeycomb, key).toHaveProperty(key);
     }
-    expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).toMatch(/## Verdict/);
+    const md = readFileSync(path.join(dir, 'report.md'), 'utf8');
+    expect(md).toMatch(/## Verdict/);
+    expect(md).toMatch(
+      /\| retries: app \/ visible \| DLQ: moved \/ shown failed \| worker bytes \| @mentions notified \|/,
+    );
     expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toMatch(/<table>/);
   });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seedActivityUuid, seedUsers } from '../../app/store/seed';
+import { mentionsIn } from '../../app/notifications/message';
 import { kindAt, planRequest, planRequests, toHttpRequest } from '../../harness/load/plan';
 import { listWorkloads, loadWorkload, parseWorkload, type RequestKind } from '../../harness/load/workload';
 
@@ -53,6 +54,24 @@ describe('workload plan', () => {
         }
       }
     }
+  });
+
+  it('half the creates and replies mention another handle, in the message as @handle, never the author', () => {
+    const writes = planRequests(mixed, 5, 1000).filter((r) => r.kind === 'create' || r.kind === 'reply');
+    const mentioning = writes.filter((r) => r.mentions.length > 0);
+    expect(mentioning.length / writes.length).toBeGreaterThan(0.4);
+    expect(mentioning.length / writes.length).toBeLessThan(0.6);
+    const mentioned = new Set<string>();
+    for (const req of mentioning) {
+      for (const handle of req.mentions) {
+        expect(handle).not.toBe(req.handle);
+        expect(req.message).toContain(`@${handle}`);
+        mentioned.add(handle);
+      }
+    }
+    // The worker parses mentions from the text: the plan's list is what it will find.
+    for (const req of writes) expect(mentionsIn(req.message)).toEqual(req.mentions);
+    expect(mentioned.size).toBeGreaterThan(3);
   });
 
   it('a reply whose window holds no create answers a seed activity', () => {

@@ -358,6 +358,9 @@ describe('dead-letter queue', () => {
       deadLetterFor: string[];
     };
     expect(api.deadLetterFor).toEqual(['work']);
+    // The queue counts what its consumer's failures cost: two deliveries, the second a redelivery.
+    const work = (await (await fetch(`${sandbox.url}/api/queues/work`)).json()) as Record<string, unknown>;
+    expect(work).toMatchObject({ deliveries: 2, redeliveries: 1 });
   });
 
   it('SetQueueAttributes adds a redrive policy to an existing queue, and an empty one removes it', async () => {
