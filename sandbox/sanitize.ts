@@ -35,6 +35,12 @@ const RECORD_OVERHEAD_BYTES = 64;
 /** Strings up to this long have their bounded form and size cached; a cache is dropped whole when full. */
 const CACHED_STRING_LENGTH = 256;
 const CACHE_SIZE = 20_000;
+/**
+ * Longer strings up to this long (stack traces, SQL) go to a second, smaller cache: they repeat too (one error
+ * thrown on many requests), and redacting one is the costliest step of bounding a record.
+ */
+const LONG_CACHED_LENGTH = 16 * 1024;
+const LONG_CACHE_SIZE = 256;
 /** `"[redacted]"` in JSON. */
 const REDACTED_BYTES = REDACTED.length + 2;
 /** The longest JSON a finite double can take: `-1.2345678901234567e-300`. */
@@ -77,13 +83,31 @@ const enum Bag {
 }
 
 export class RecordSanitizer {
-  private strings = new Map<string, BoundedString>();
+  private readonly strings = new Map<string, BoundedString>();
+  private readonly longStrings = new Map<string, BoundedString>();
   /** Per key: its JSON size ×2, +1 when it names a credential. */
   private keys = new Map<string, number>();
   private readonly cachedLength: number;
+  private readonly idLength: number;
+  /**
+   * Frozen native bags (OTLP's resource, shared by every span of a payload) that came through unchanged, small
+   * enough that no value in them can be a pointer to a large attribute: their size. Frozen, so what was
+   * measured is what is there.
+   */
+  private readonly cleanBags = new WeakMap<object, number>();
 
   constructor(readonly limits: Readonly<ValueLimits> = DEFAULT_VALUE_LIMITS) {
     this.cachedLength = Math.min(CACHED_STRING_LENGTH, limits.maxValueBytes);
+    this.idLength = Math.min(MAX_ID_LENGTH, limits.maxValueBytes);
+  }
+
+  /** A frozen bag's size when it is known to come through unchanged; undefined else. */
+  cleanBagBytes(bag: object): number | undefined {
+    return this.cleanBags.get(bag);
+  }
+
+  rememberCleanBag(bag: object, bytes: number): void {
+    if (Object.isFrozen(bag)) this.cleanBags.set(bag, bytes);
   }
 
   /**
@@ -99,12 +123,20 @@ export class RecordSanitizer {
 
   /** `s` truncated and redacted, with its JSON size. */
   bound(s: string): BoundedString {
-    if (s.length > this.cachedLength) return this.boundUncached(s);
-    let known = this.strings.get(s);
+    // Ids are new on every span: a cache entry each would only evict the names and values that do repeat.
+    if (s.length <= this.idLength && isIdLike(s)) return { text: s, bytes: s.length + 2 };
+    if (s.length <= this.cachedLength) return this.cached(s, this.strings, CACHE_SIZE);
+    if (s.length <= LONG_CACHED_LENGTH) return this.cached(s, this.longStrings, LONG_CACHE_SIZE);
+    return this.boundUncached(s);
+  }
+
+  /** From `cache` (dropped whole when full); a hit also hands back the string kept, so equal values share it. */
+  private cached(s: string, cache: Map<string, BoundedString>, size: number): BoundedString {
+    let known = cache.get(s);
     if (known === undefined) {
       known = this.boundUncached(s);
-      if (this.strings.size >= CACHE_SIZE) this.strings = new Map();
-      this.strings.set(s, known);
+      if (cache.size >= size) cache.clear();
+      cache.set(s, known);
     }
     return known;
   }
@@ -125,6 +157,22 @@ export class RecordSanitizer {
     }
     return known;
   }
+}
+
+/** Longest id the fast path takes: X-Ray's `1-xxxxxxxx-<24 hex>` is 35; W3C trace ids 32. */
+const MAX_ID_LENGTH = 64;
+
+/**
+ * Hex digits and dashes only (span and trace ids, X-Ray's too): nothing in redact.ts matches such a string, its
+ * JSON is itself in quotes, and it is shorter than any per-value limit, so it is kept as it is.
+ */
+function isIdLike(s: string): boolean {
+  if (s.length === 0 || s.length > MAX_ID_LENGTH) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || c === 45)) return false;
+  }
+  return true;
 }
 
 const isBag = (v: unknown): v is Record<string, unknown> =>
@@ -171,7 +219,7 @@ class Walk {
         if (key === 'attributes' && isBag(raw)) next = this.object(raw, Bag.Attributes, depth + 1);
         else if (key === 'native' && isBag(raw)) next = this.object(raw, Bag.NativeBags, depth + 1);
         else next = this.value(raw, depth + 1, false);
-      } else if (kind === Bag.NativeBags) next = this.value(raw, depth + 1, true);
+      } else if (kind === Bag.NativeBags) next = this.nativeBag(raw, depth + 1);
       else if (verdict & 1) next = this.redacted(raw);
       else if (kind === Bag.Attributes) next = this.attribute(key, raw, depth + 1);
       else next = this.value(raw, depth + 1, kind === Bag.NativePlain);
@@ -179,6 +227,22 @@ class Walk {
       if (out !== null) put(out, key, next);
     }
     return out ?? bag;
+  }
+
+  /** One bag of `native`; a frozen one already seen whole and unchanged is counted, not walked again. */
+  private nativeBag(raw: unknown, depth: number): unknown {
+    if (!isBag(raw)) return this.value(raw, depth, true);
+    const known = this.sanitizer.cleanBagBytes(raw);
+    if (known !== undefined) {
+      this.bytes += known;
+      return raw;
+    }
+    const before = this.bytes;
+    const out = this.value(raw, depth, true);
+    const bytes = this.bytes - before;
+    // Below SHARED_MIN_BYTES no value in it can be (or become, in another record) a stored-once pointer.
+    if (out === raw && bytes < SHARED_MIN_BYTES) this.sanitizer.rememberCleanBag(raw, bytes);
+    return out;
   }
 
   private attribute(key: string, raw: unknown, depth: number): unknown {

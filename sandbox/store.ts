@@ -3,6 +3,7 @@
  * API, the UI and the compare report query it. Memory is bounded (oldest records evicted first), but the
  * per-vendor counters keep counting everything ever received, so `/api/vendors` stays true after eviction.
  */
+import { compactSpan, expandSpan } from './compact-span';
 import { type Correlation, correlationOf } from './correlation';
 import { errorOccurrences } from './error-occurrences';
 import {
@@ -17,6 +18,7 @@ import {
   type SpanRecord,
 } from './model';
 import { DEFAULT_VALUE_LIMITS, RecordSanitizer } from './sanitize';
+import { SpanColumns } from './span-columns';
 import type { TraceSummary } from '../shared/sandbox-api';
 
 /**
@@ -223,31 +225,17 @@ interface TraceEntry {
   traceId: string;
   /** Its key in `SandboxStore.traces`, made once per trace rather than on every eviction. */
   key: string;
-  /** By span id. */
-  spans: Map<string, HeldSpan>;
+  /**
+   * Span id → the span's seq in the store's span columns. Eviction does not delete here (a seq below the
+   * columns' first is gone): the entry goes whole when its last span does, and is pruned once it holds more
+   * evicted ids than live ones, so evicting a span costs no map update.
+   */
+  spans: Map<string, number>;
+  /** How many of `spans` are held. */
+  live: number;
   receivedAt: number;
   updatedAt: number;
   summary: TraceSummary | null;
-}
-
-/**
- * One stored span and what eviction and the byte budget need about it. One small object per span, found by
- * its trace and span id: no per-span key string and no store-wide map of 200 000 entries for the collector
- * to trace through.
- */
-interface HeldSpan {
-  span: SpanRecord;
-  receivedAt: number;
-  bytes: number;
-  trace: TraceEntry;
-}
-
-/** The span records of a trace entry (its map holds them with their bookkeeping). */
-const recordsOf = (entry: TraceEntry): SpanRecord[] => Array.from(entry.spans.values(), (held) => held.span);
-
-/** The same, lazily, for scans that read each span once. */
-function* spanRecords(entry: TraceEntry): IterableIterator<SpanRecord> {
-  for (const held of entry.spans.values()) yield held.span;
 }
 
 /** The record as the line's vendor's: copied only when a decoder or import left another vendor on it. */
@@ -367,9 +355,10 @@ export class SandboxStore implements IngestSink {
   private readonly traces = new Map<string, TraceEntry>();
   /**
    * Every span held, oldest first: insertion order = eviction order (an update keeps its place). receivedAt is
-   * kept so an export/import keeps time-to-visible true.
+   * kept so an export/import keeps time-to-visible true. Found by trace then span id (TraceEntry.spans): no
+   * per-span key string, no store-wide map of 200 000 entries and no per-span bookkeeping object.
    */
-  private readonly spanOrder = new BoundedQueue<HeldSpan>(Number.MAX_SAFE_INTEGER);
+  private readonly spanOrder = new SpanColumns<SpanRecord, TraceEntry>();
   private errorQueue: BoundedQueue<ErrorRecord>;
   private logQueue: BoundedQueue<LogRecord>;
   private payloadQueue: BoundedQueue<PayloadRecord>;
@@ -500,7 +489,7 @@ export class SandboxStore implements IngestSink {
       if (entry === undefined || entry.traceId !== span.traceId) entry = this.traceEntry(span, receivedAt);
       if (this.upsertSpan(entry, span, receivedAt, bytes.spans[i])) counts.spans++;
       // Eviction may have dropped the entry (a trace longer than the span cap): look it up again next time.
-      if (entry.spans.size === 0) entry = undefined;
+      if (entry.live === 0) entry = undefined;
     }
     line.errors.forEach((error, i) => {
       this.bytes += bytes.errors[i];
@@ -539,6 +528,7 @@ export class SandboxStore implements IngestSink {
         traceId: span.traceId,
         key,
         spans: new Map(),
+        live: 0,
         receivedAt,
         updatedAt: receivedAt,
         summary: null,
@@ -553,31 +543,40 @@ export class SandboxStore implements IngestSink {
     entry.updatedAt = Math.max(entry.updatedAt, receivedAt);
     entry.summary = null;
     const existing = entry.spans.get(span.spanId);
-    if (existing) {
+    if (existing !== undefined && this.isHeld(existing)) {
       // A merge keeps the keys of both versions, so it is bounded and measured again as one record. The span
       // keeps its place in the eviction order.
-      const merged = this.sanitizer.sanitize(mergeSpan(existing.span, span));
-      this.bytes += merged.bytes - existing.bytes;
-      existing.span = merged.record;
-      existing.bytes = merged.bytes;
-      existing.receivedAt = receivedAt;
+      const merged = this.sanitizer.sanitize(mergeSpan(this.spanAt(existing, false), span));
+      this.bytes += merged.bytes - this.spanOrder.bytes(existing);
+      this.spanOrder.replace(existing, merged.record, merged.bytes, receivedAt);
       return false;
     }
-    const held: HeldSpan = { span, receivedAt, bytes, trace: entry };
     this.bytes += bytes;
-    entry.spans.set(span.spanId, held);
-    this.spanOrder.push(held, 0, this.arrivals++);
+    const compact = compactSpan(span);
+    const seq = this.spanOrder.push(
+      compact ?? span,
+      entry,
+      bytes,
+      receivedAt,
+      this.arrivals++,
+      compact !== null,
+    );
+    entry.spans.set(span.spanId, seq);
+    entry.live++;
     while (this.spanOrder.size > this.caps.maxSpans) this.evictOldestSpan();
     return true;
   }
 
   private evictOldestSpan(): void {
-    const { span, bytes, trace } = this.spanOrder.oldest!;
+    const trace = this.spanOrder.oldestTrace!;
+    this.bytes -= this.spanOrder.oldestBytes;
     this.spanOrder.shift();
-    this.bytes -= bytes;
-    trace.spans.delete(span.spanId);
+    trace.live--;
     trace.summary = null;
-    if (trace.spans.size === 0) this.traces.delete(trace.key);
+    if (trace.live === 0) this.traces.delete(trace.key);
+    else if (trace.spans.size > 2 * trace.live) {
+      for (const [spanId, seq] of trace.spans) if (!this.isHeld(seq)) trace.spans.delete(spanId);
+    }
   }
 
   /** Forget everything, including the counters and the journal. */
@@ -635,8 +634,38 @@ export class SandboxStore implements IngestSink {
     };
   }
 
+  /**
+   * The span at `seq` as readers see it. A compact one (compact-span.ts) is rebuilt; with `keep`, the rebuilt
+   * record replaces it, for reads that hand spans out and come back for them (the views, a trace's page), while
+   * one-off reads (summaries, export) leave the store as small as it was.
+   */
+  private spanAt(seq: number, keep: boolean): SpanRecord {
+    const record = this.spanOrder.record(seq);
+    if (!this.spanOrder.isCompact(seq)) return record;
+    const full = expandSpan(record);
+    if (keep) this.spanOrder.replace(seq, full, this.spanOrder.bytes(seq), this.spanOrder.receivedAt(seq));
+    return full;
+  }
+
+  /** Whether the span at `seq` is still held (eviction is oldest first, so an evicted seq is below every held one). */
+  private isHeld(seq: number): boolean {
+    return seq >= this.spanOrder.firstSeq;
+  }
+
+  /** The span records of a trace entry. */
+  private recordsOf(entry: TraceEntry, keep: boolean): SpanRecord[] {
+    const out: SpanRecord[] = [];
+    for (const seq of entry.spans.values()) if (this.isHeld(seq)) out.push(this.spanAt(seq, keep));
+    return out;
+  }
+
+  /** The same, lazily, for scans that read each span once. */
+  private *spanRecords(entry: TraceEntry): IterableIterator<SpanRecord> {
+    for (const seq of entry.spans.values()) if (this.isHeld(seq)) yield this.spanAt(seq, true);
+  }
+
   private summaryOf(entry: TraceEntry): TraceSummary {
-    entry.summary ??= summarize({ ...entry, spans: recordsOf(entry) });
+    entry.summary ??= summarize({ ...entry, spans: this.recordsOf(entry, false) });
     return entry.summary;
   }
 
@@ -662,7 +691,8 @@ export class SandboxStore implements IngestSink {
 
   /** One stored span, or null (never received, or evicted). */
   span(vendor: SandboxVendor, traceId: string, spanId: string): SpanRecord | null {
-    return this.traces.get(traceKey(vendor, traceId))?.spans.get(spanId)?.span ?? null;
+    const seq = this.traces.get(traceKey(vendor, traceId))?.spans.get(spanId);
+    return seq === undefined || !this.isHeld(seq) ? null : this.spanAt(seq, true);
   }
 
   /** Whether a trace of this id from this vendor is held (one map lookup: the logs view links ids with it). */
@@ -680,7 +710,7 @@ export class SandboxStore implements IngestSink {
   ): IterableIterator<{ summary: TraceSummary; spans: Iterable<SpanRecord> }> {
     for (const entry of this.traces.values()) {
       if (vendor && entry.vendor !== vendor) continue;
-      yield { summary: this.summaryOf(entry), spans: { [Symbol.iterator]: () => spanRecords(entry) } };
+      yield { summary: this.summaryOf(entry), spans: { [Symbol.iterator]: () => this.spanRecords(entry) } };
     }
   }
 
@@ -689,7 +719,7 @@ export class SandboxStore implements IngestSink {
     if (!entry) return null;
     return {
       summary: this.summaryOf(entry),
-      spans: orderSpans(recordsOf(entry)).map((o) => o.span),
+      spans: orderSpans(this.recordsOf(entry, true)).map((o) => o.span),
     };
   }
 
@@ -832,7 +862,7 @@ export class SandboxStore implements IngestSink {
     logs: LogRecord[];
   }): VendorRequestView {
     const summaries = c.traces.map((t) => this.summaryOf(t)).sort((a, b) => a.startMs - b.startMs);
-    const spans = c.traces.flatMap(recordsOf);
+    const spans = c.traces.flatMap((t) => this.recordsOf(t, false));
     // Counted as /api/errors and the compare report count them: one row per occurrence (error-occurrences.ts).
     const newestFirst = <T extends ErrorRecord | LogRecord>(records: T[]) =>
       records.map((r) => ({ ...r, ...this.correlate(r) })).reverse();
@@ -847,7 +877,7 @@ export class SandboxStore implements IngestSink {
       end = Math.max(end, s.startMs + s.durationMs);
     }
     const glance = c.traces
-      .flatMap((t) => orderSpans(recordsOf(t)))
+      .flatMap((t) => orderSpans(this.recordsOf(t, false)))
       .slice(0, GLANCE_SPANS)
       .map(({ span, depth }) => ({
         spanId: span.spanId,
@@ -890,8 +920,14 @@ export class SandboxStore implements IngestSink {
       // Spans that arrived together stay on one line, so each keeps its arrival time.
       let group: SpanRecord[] = [];
       let groupAt = 0;
-      for (const { span, receivedAt } of this.spanOrder.values()) {
-        if (span.vendor !== vendor) continue;
+      // By seq, not index: spans evicted while the export is read are skipped, never read twice.
+      for (let seq = this.spanOrder.firstSeq; ; seq++) {
+        seq = Math.max(seq, this.spanOrder.firstSeq);
+        if (seq >= this.spanOrder.endSeq) break;
+        // The held record's vendor is the record's, compact or not: only this vendor's are rebuilt.
+        if (this.spanOrder.record(seq).vendor !== vendor) continue;
+        const span = this.spanAt(seq, false);
+        const receivedAt = this.spanOrder.receivedAt(seq);
         if (group.length && (receivedAt !== groupAt || group.length >= chunk)) {
           yield { vendor, payload: null, receivedAt: groupAt, ...empty, spans: group };
           group = [];

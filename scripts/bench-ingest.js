@@ -4,7 +4,8 @@
 // OTLP from the OTel SDK's own protobuf serializer, Datadog and X-Ray recorded live from dd-trace and
 // aws-xray-sdk-core (the test fixtures) against a capture listener.
 //
-// Usage: npm run build && node [--expose-gc] scripts/bench-ingest.js [--seconds 2] [--json] [--store] [--only otlp]
+// Usage: npm run build && node [--expose-gc] scripts/bench-ingest.js [--seconds 2] [--json]
+//        [--store [--steady] | --bound-only] [--only otlp]
 // "payloads/s" is requests (OTLP, Datadog) or datagrams = segment documents (X-Ray) per second. "per CPU s"
 // divides by the process's CPU time (all threads, the GC's helpers included) instead of wall time: on a busy
 // shared machine it is the steadier figure of what one core does.
@@ -12,6 +13,10 @@
 // and eviction are paid) with trace ids made unique per payload, and reports the RSS after each workload:
 // OTLP's are rewritten in the protobuf bytes before each decode (so the decoder sees new ids, as it would on
 // the wire), the others' renamed after decoding.
+// --bound-only bounds, redacts and measures every batch as the store would (SandboxStore.prepare) but keeps
+// nothing: with the decode-only and --store runs it splits the cost per span into decode, bound, and keeping.
+// --steady (with --store) fills the store to its span cap or byte budget before the clock starts, so the figure
+// is the sustained rate with eviction running, not a mix of filling and evicting.
 // --only otlp|datadog|xray runs one protocol's workloads.
 // BAKEOFF_DIST=<dir> points at another compiled tree (default ./dist).
 const { spawn } = require('node:child_process');
@@ -25,7 +30,9 @@ const dist = process.env.BAKEOFF_DIST || path.join(root, 'dist');
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1]) || 2;
 const asJson = args.includes('--json');
-const withStore = args.includes('--store');
+const boundOnly = args.includes('--bound-only');
+const withStore = args.includes('--store') || boundOnly;
+const steady = withStore && args.includes('--steady');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 
 const load = (rel) => {
@@ -54,7 +61,8 @@ const sink = {
     counted.errors += batch.errors.length;
     if (!store) return;
     if (vendor !== 'otlp') renameTraces(batch);
-    store.accept(vendor, meta, batch);
+    if (boundOnly) store.prepare({ vendor, payload: null, ...batch });
+    else store.accept(vendor, meta, batch);
   },
 };
 
@@ -221,6 +229,10 @@ function storeMemory() {
 /** Runs `once` (one payload through decode + sink) for `seconds`; returns payloads/s and spans/s. */
 function measure(name, payloadBytes, once) {
   for (let i = 0; i < 50; i++) once(); // warm up the JIT
+  if (steady) {
+    const { maxSpans, maxBytes } = store.caps;
+    while (store.size.spans < maxSpans && store.size.bytes < maxBytes * 0.98) once();
+  }
   counted.payloads = 0;
   counted.spans = 0;
   counted.errors = 0;
@@ -307,11 +319,13 @@ async function main() {
   ];
   const machine = { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length };
   if (asJson) {
-    process.stdout.write(`${JSON.stringify({ machine, seconds, store: withStore, results }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ machine, seconds, store: withStore, steady, results }, null, 2)}\n`,
+    );
     return;
   }
   console.log(
-    `ingest ${withStore ? 'decode + store' : 'decode'} throughput, one core, ${seconds}s per workload — ${machine.cpu}, Node ${machine.node}`,
+    `ingest ${boundOnly ? 'decode + bound' : withStore ? `decode + store${steady ? ' (full store)' : ''}` : 'decode'} throughput, one core, ${seconds}s per workload — ${machine.cpu}, Node ${machine.node}`,
   );
   for (const r of results) {
     const memory = store

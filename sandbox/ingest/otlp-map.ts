@@ -89,7 +89,8 @@ export function tracesToBatch(request: { resourceSpans?: unknown[] }, vendor: Sa
   if (request instanceof WireTraceRequest) return wireBatch(request, vendor);
   const batch: IngestBatch = { spans: [], errors: [], logs: [] };
   for (const rs of asArray(request.resourceSpans as ResourceSpans[])) {
-    const resource = keyValues(rs?.resource?.attributes);
+    // Shared by the ResourceSpans' spans and frozen, as otlp-wire.ts does, so the store measures it once.
+    const resource = Object.freeze(keyValues(rs?.resource?.attributes));
     const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : 'unknown';
     for (const scope of asArray(rs?.scopeSpans)) {
       for (const span of asArray(scope?.spans)) {

@@ -361,10 +361,15 @@ function readKeyValueList(r: Reader, end: number, depth: number, list: unknown[]
 
 /** KeyValue → [key, value state]; a missing key is '' (protobufjs' default). */
 function readKeyValue(r: Reader, end: number, depth: number): [string, AnyValueState] {
+  const state: AnyValueState = { member: 0, value: null };
+  return [readKeyValueInto(r, end, depth, state), state];
+}
+
+/** A KeyValue's value read into `state`; @returns its key. */
+function readKeyValueInto(r: Reader, end: number, depth: number, state: AnyValueState): string {
   if (depth > RECURSION_LIMIT) throw new WireError('max depth exceeded');
   const outer = r.enter(end);
   let key = '';
-  const state: AnyValueState = { member: 0, value: null };
   while (r.pos < end) {
     const tag = r.tag();
     const field = tag >>> 3;
@@ -374,13 +379,22 @@ function readKeyValue(r: Reader, end: number, depth: number): [string, AnyValueS
     else r.skip(wire, depth, field);
   }
   r.leave(end, outer);
-  return [key, state];
+  return key;
 }
+
+/**
+ * Where `putKeyValue` reads each value: it is taken out before the next KeyValue is read (nested lists read
+ * theirs with `readKeyValue`), so the dozen attributes of every span make no pair and state objects to collect.
+ */
+const scratch: AnyValueState = { member: 0, value: null };
 
 /** One KeyValue into `into` (later duplicates win, as `keyValues` does). */
 function putKeyValue(r: Reader, end: number, depth: number, into: Record<string, unknown>): void {
-  const [key, state] = readKeyValue(r, end, depth);
-  into[key] = valueOf(state);
+  scratch.member = 0;
+  scratch.value = null;
+  const key = readKeyValueInto(r, end, depth, scratch);
+  into[key] = valueOf(scratch);
+  scratch.value = null;
 }
 
 function readEvent(r: Reader, end: number, depth: number): SpanEvent {
@@ -530,6 +544,8 @@ function readResourceSpans(r: Reader, end: number, depth: number): WireResourceS
     else r.skip(tag & 7, depth, tag >>> 3);
   }
   const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : 'unknown';
+  // Every span of the ResourceSpans shares it; frozen, so the store can bound and measure it once (sanitize.ts).
+  Object.freeze(resource);
   const spans: SpanRecord[] = [];
   r.pos = start;
   while (r.pos < end) {

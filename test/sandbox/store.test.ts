@@ -35,6 +35,25 @@ describe('SandboxStore caps and counts', () => {
     expect(store.listTraces({ vendor: 'otlp' })).toHaveLength(2);
   });
 
+  it('reads only the held spans of a trace evicted part-way, and takes a re-sent evicted span as new', () => {
+    const store = new SandboxStore({ caps: { maxSpans: 10 } });
+    const ids = Array.from({ length: 100 }, (_, i) => `s${i}`);
+    store.accept('otlp', meta(), batch({ spans: ids.map((id) => span('otlp', 'long', id)) }));
+    expect(store.size).toMatchObject({ spans: 10, traces: 1 });
+    const held = ids.slice(90);
+    expect(store.getTrace('otlp', 'long')!.spans.map((s) => s.spanId)).toEqual(held);
+    expect([...store.traceEntries()][0].summary.spanCount).toBe(10);
+    expect([...[...store.traceEntries()][0].spans].map((s) => s.spanId)).toEqual(held);
+    expect(store.span('otlp', 'long', 's0')).toBeNull();
+    expect(store.span('otlp', 'long', 's95')!.spanId).toBe('s95');
+    // s0 again is a new span (the oldest, s90, makes room), not an update of the evicted one.
+    store.accept('otlp', meta(), batch({ spans: [span('otlp', 'long', 's0', { name: 'again' })] }));
+    expect(store.span('otlp', 'long', 's0')!.name).toBe('again');
+    expect(store.span('otlp', 'long', 's90')).toBeNull();
+    expect(store.vendors().find((v) => v.vendor === 'otlp')!.spans).toBe(101);
+    expect(store.getTrace('otlp', 'long')!.spans).toHaveLength(10);
+  });
+
   it('bounds errors, logs and payloads independently', () => {
     const store = new SandboxStore({ caps: { maxErrors: 2, maxLogs: 1, maxPayloads: 2 } });
     for (let i = 0; i < 4; i++) {
