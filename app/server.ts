@@ -20,7 +20,7 @@ import { describeError, jsonErrorHandler, notFound } from './http/errors';
 import { healthRouter } from './http/health';
 import { jsonBody } from './http/json-body';
 import { notificationsRouter } from './notifications/routes';
-import type { NotificationSender } from './notifications/producer';
+import type { Notifications } from './notifications-on-demand';
 import type { Store } from './store/types';
 import type { Telemetry } from './telemetry/facade';
 import type { Logger } from './telemetry/logger';
@@ -40,7 +40,7 @@ export interface CommonDeps {
 export interface ActivitiesAppDeps extends CommonDeps {
   users: UsersClient;
   /** Sends the notifications message after a create or reply; unset → none sent. */
-  notifications?: NotificationSender;
+  notifications?: Notifications;
   /** Passes an admin chaos change on to the users service. */
   propagateChaos?: (update: ChaosUpdate) => Promise<Record<string, unknown>>;
 }

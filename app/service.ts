@@ -12,10 +12,8 @@ import type { ChaosUpdate } from './admin/routes';
 import { ChaosEngine } from './chaos/engine';
 import { loadScenario } from './chaos/scenario';
 import { Drain, ShutdownDeadline } from './lifecycle';
-import { createSqsClient } from './notifications/queue';
-import { NotificationSender } from './notifications/producer';
-import { NotificationWorker } from './notifications/worker';
-import { createActivitiesApp, createNotificationsApp, createUsersApp } from './server';
+import { OnDemandNotifications } from './notifications-on-demand';
+import { type CommonDeps, createActivitiesApp, createNotificationsApp, createUsersApp } from './server';
 import { resolveServiceToken } from './service-token';
 import { createStore } from './store';
 import type { QueryObserver } from './store/types';
@@ -79,6 +77,14 @@ function chaosPropagator(config: Config) {
   };
 }
 
+/** The notifications worker and its SQS client (the worker's own module, and the AWS SDK, loaded here). */
+async function startWorker(common: CommonDeps, config: Readonly<Config>) {
+  const { createSqsClient } = await import('./notifications/queue');
+  const { NotificationWorker } = await import('./notifications/worker');
+  const client = createSqsClient(config.queue, config.sandboxUrl);
+  return { client, worker: new NotificationWorker({ ...common, client, queue: config.queue }) };
+}
+
 export async function startService(
   role: Role,
   config: Readonly<Config>,
@@ -106,20 +112,20 @@ export async function startService(
     chaosDir: config.chaosDir,
     adminToken: config.adminToken,
   };
-  const sqs =
-    role === 'notifications' || (role === 'activities' && config.queue.enabled)
-      ? createSqsClient(config.queue, config.sandboxUrl)
-      : undefined;
-  const worker =
-    role === 'notifications'
-      ? new NotificationWorker({ ...common, client: sqs!, queue: config.queue })
+  // The AWS SDK is loaded only where it is used: by the worker at once, by the activities service on its
+  // first post (app/notifications-on-demand.ts), never by the users service.
+  const queueWorker = role === 'notifications' ? await startWorker(common, config) : undefined;
+  const worker = queueWorker?.worker;
+  const notifications =
+    role === 'activities' && config.queue.enabled
+      ? new OnDemandNotifications({ ...common, queue: config.queue }, config.sandboxUrl)
       : undefined;
   const app =
     role === 'activities'
       ? createActivitiesApp({
           ...common,
           users: new UsersClient({ baseUrl: config.usersUrl, serviceToken }, telemetry),
-          notifications: sqs && new NotificationSender({ ...common, client: sqs, queue: config.queue }),
+          notifications,
           propagateChaos: config.adminToken ? chaosPropagator(config) : undefined,
         })
       : worker
@@ -149,7 +155,8 @@ export async function startService(
       ]);
       await telemetry.shutdown(deadline.remainingMs());
       await withDeadline(store.close(), deadline.remainingMs());
-      sqs?.destroy();
+      queueWorker?.client.destroy();
+      await notifications?.destroy();
     })();
     return closing;
   };

@@ -26,14 +26,20 @@ Options:
   --warmup <s>          discarded warm-up seconds before it (default ${DEFAULT_SETTINGS.warmupS})
   --light-duration <s>  seconds of light-route-only load after it (default ${DEFAULT_SETTINGS.lightDurationS})
   --connections <n>     concurrent connections (default ${DEFAULT_SETTINGS.connections})
+  --pairs <n>           paired light-route bursts of bare and none, back to back, for none ÷ bare
+                        (default ${DEFAULT_SETTINGS.lightPairs}; 0: none)
+  --pair-duration <s>   seconds of each of those bursts (default ${DEFAULT_SETTINGS.lightPairDurationS})
   --arms <a,b,…>        subset of: ${ALL_ARMS.join(', ')}
   --out <dir>           write <dir>/bench.json and <dir>/bench.png (+ bench.html)
   --no-chart            with --out, skip the PNG (no Chromium needed)
   -h, --help            show this help
 
 Output: a table on stdout; arms whose runs saw errors or non-2xx answers are marked invalid. The last line is
-the noise verdict: whether bare's and none's light req/s held steady across rounds (coefficient of variation
-≤ 3 %) on a machine not already busy, i.e. whether the none/bare figure means anything (also in bench.json).
+light none ÷ bare from the paired bursts (median of the per-pair ratios, ± its standard error, quartiles; and
+CPU per request, bare ÷ none, the same way) with the noise verdict: whether that ratio held steady enough from
+pair to pair (standard error ≤ 1 %) for the figure to mean anything (also in bench.json). The table's
+"light ÷bare" column compares medians of rounds minutes apart: on a machine whose speed drifts, only a rough
+guide.
 For what each of our own layers costs, in CPU µs per request: node scripts/bench-layers.js
 `;
 
@@ -44,6 +50,8 @@ const OPTIONS = {
   warmup: { type: 'string' },
   'light-duration': { type: 'string' },
   connections: { type: 'string' },
+  pairs: { type: 'string' },
+  'pair-duration': { type: 'string' },
   arms: { type: 'string' },
   out: { type: 'string' },
   'no-chart': { type: 'boolean', default: false },
@@ -83,6 +91,8 @@ export async function runBenchCommand(argv: string[]): Promise<BenchReport | und
     warmupS: integerFlag('warmup', values.warmup, 1) ?? base.warmupS,
     lightDurationS: integerFlag('light-duration', values['light-duration'], 1) ?? base.lightDurationS,
     connections: integerFlag('connections', values.connections, 1) ?? base.connections,
+    lightPairs: integerFlag('pairs', values.pairs, 0) ?? base.lightPairs,
+    lightPairDurationS: integerFlag('pair-duration', values['pair-duration'], 1) ?? base.lightPairDurationS,
     arms,
     command: ['bakeoff', 'bench', ...argv].join(' '),
   });

@@ -15,7 +15,7 @@ import {
   validate,
 } from '../http/validation';
 import { mentionsIn } from '../notifications/message';
-import type { NotificationSender } from '../notifications/producer';
+import type { Notifications } from '../notifications-on-demand';
 import type { Activity, Store, UserProfile } from '../store/types';
 import type { UsersClient } from './users-client';
 
@@ -25,7 +25,7 @@ export interface ActivitiesDeps extends RouteDeps {
   store: Store;
   users: UsersClient;
   /** Sends the notifications message after a create or reply commits; unset (`NOTIFICATIONS=off`) → none. */
-  notifications?: NotificationSender;
+  notifications?: Notifications;
 }
 
 /** An activity as the API returns it: with its author's profile, snake_case like the bootcamp frontend. */

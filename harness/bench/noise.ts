@@ -1,42 +1,38 @@
 /**
- * Was the machine quiet enough for `none ÷ bare` to mean anything? The two baselines differ by a few percent
- * at most, so when either one's own light-route req/s moves more than that from round to round, or other work
- * was already loading the machine when the bench started, the ratio is noise and the bench says so.
+ * Does the light-route `none ÷ bare` figure mean anything? It comes from pairs of back-to-back bursts
+ * (harness/bench/paired.ts), so what decides is how much that ratio moves from pair to pair: the median's
+ * standard error must be small against the few percent the two baselines differ by. Each arm's raw req/s
+ * spread across rounds is not the test: on a VM whose speed drifts by ±20 % it is large even when the paired
+ * ratio is steady, and it would call every run noisy.
  */
+import { estimateRatio, cpuRatios, type PairSample, type RatioEstimate, rpsRatios } from './paired';
 
 /**
- * Largest round-to-round coefficient of variation of a baseline's light req/s that still lets the ratio mean
- * something: with the default 3 rounds, 3 % gives the median a standard error of about 2 %, the whole margin
- * the 0.98 target leaves.
+ * Largest standard error of the median `none ÷ bare` that still lets it mean something: 1 %, so a median of
+ * 0.99 says "0.98 or better" at one standard error, and the 0.98 target's two-point margin spans ±2 of them.
  */
-export const NOISE_CV_THRESHOLD = 0.03;
+export const NOISE_SE_THRESHOLD = 0.01;
 
-/** Fewer rounds than this can't show a spread, so they are not judged quiet (only, possibly, noisy). */
-export const MIN_ROUNDS_FOR_VERDICT = 3;
-
-/** √(π/2): the standard error of a median of normal samples is this much larger than the mean's. */
-const MEDIAN_SE_FACTOR = Math.sqrt(Math.PI / 2);
+/** Fewer pairs than this can't show a spread worth trusting, so they are not judged quiet. */
+export const MIN_PAIRS_FOR_VERDICT = 5;
 
 export interface NoiseInput {
-  /** Light-route req/s of the `bare` arm, one per completed round (empty if it didn't run). */
-  bareLightRps: readonly number[];
-  /** The same for the `none` arm. */
-  noneLightRps: readonly number[];
-  /** 1-minute load average when the bench started, before any of its own load. */
+  /** The paired light-route bursts (empty when bare or none didn't run, or pairs were turned off). */
+  pairs: readonly PairSample[];
+  /** Whether both baselines were among the arms (else there is nothing to judge). */
+  baselinesRan: boolean;
+  /** 1-minute load average when the bench started, before any of its own load: reported, not judged. */
   loadAverageAtStart: number;
   cpus: number;
 }
 
 export interface NoiseVerdict {
-  /** true: quiet enough; false: too noisy; null: too few rounds to tell, and nothing else looked wrong. */
+  /** true: the figure means something; false: too noisy; null: not enough pairs to tell. */
   meaningful: boolean | null;
-  /** Round-to-round coefficient of variation (sample stddev ÷ mean) of each baseline's light req/s. */
-  cv: { bare: number | null; none: number | null };
-  /**
-   * Estimated standard error of the light `none ÷ bare` ratio from those spreads (null without both
-   * baselines over ≥ 2 rounds): read the ratio as ± this.
-   */
-  lightRatioStandardError: number | null;
+  /** Light-route req/s, none ÷ bare, per pair: median, quartiles, range and the median's standard error. */
+  lightRatio: RatioEstimate | null;
+  /** Light-route CPU per request, bare ÷ none, per pair: the second estimator. */
+  lightCpuRatio: RatioEstimate | null;
   threshold: number;
   /** What made it noisy (empty when it wasn't). */
   reasons: string[];
@@ -44,76 +40,58 @@ export interface NoiseVerdict {
   message: string;
 }
 
-/** Sample standard deviation ÷ mean; null for fewer than two values or a non-positive mean. */
-export function coefficientOfVariation(values: readonly number[]): number | null {
-  if (values.length < 2) return null;
-  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-  if (!(mean > 0)) return null;
-  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1);
-  return Math.sqrt(variance) / mean;
-}
-
 const percent = (v: number) => `${(v * 100).toFixed(1)} %`;
 
-export function noiseVerdict(input: NoiseInput, threshold = NOISE_CV_THRESHOLD): NoiseVerdict {
-  const cv = {
-    bare: coefficientOfVariation(input.bareLightRps),
-    none: coefficientOfVariation(input.noneLightRps),
-  };
-  const reasons: string[] = [];
-  for (const arm of ['bare', 'none'] as const) {
-    const value = cv[arm];
-    if (value !== null && value > threshold) {
-      reasons.push(
-        `${arm}'s light req/s varied by ${percent(value)} (CV) across rounds, over the ${percent(threshold)} limit`,
-      );
-    }
-  }
-  if (input.loadAverageAtStart > input.cpus / 2) {
-    reasons.push(
-      `load average ${input.loadAverageAtStart.toFixed(1)} on ${input.cpus} cores before the bench started: other work was running`,
-    );
-  }
-  const lightRatioStandardError =
-    cv.bare !== null && cv.none !== null
-      ? MEDIAN_SE_FACTOR *
-        Math.sqrt(cv.bare ** 2 / input.bareLightRps.length + cv.none ** 2 / input.noneLightRps.length)
-      : null;
-  const rounds = Math.min(input.bareLightRps.length, input.noneLightRps.length);
-  const spreads =
-    `CV bare ${cv.bare === null ? '–' : percent(cv.bare)}, none ${cv.none === null ? '–' : percent(cv.none)}` +
-    (lightRatioStandardError === null ? '' : `; light none ÷ bare ± ${percent(lightRatioStandardError)}`);
+/** `0.981 ± 0.4 % (quartiles 0.975–0.990, 10 pairs)` */
+export function describeRatio(estimate: RatioEstimate): string {
+  const error = estimate.standardError === null ? '' : ` ± ${percent(estimate.standardError)}`;
+  return (
+    `${estimate.median.toFixed(3)}${error} (quartiles ${estimate.q1.toFixed(3)}–${estimate.q3.toFixed(3)}, ` +
+    `${estimate.pairs} pair${estimate.pairs === 1 ? '' : 's'})`
+  );
+}
 
-  if (reasons.length > 0) {
-    return {
-      meaningful: false,
-      cv,
-      lightRatioStandardError,
-      threshold,
-      reasons,
-      message: `machine too noisy: ${reasons.join('; ')} — the none/bare figure is not meaningful`,
-    };
-  }
-  if (rounds < MIN_ROUNDS_FOR_VERDICT) {
-    const why =
-      input.bareLightRps.length === 0 || input.noneLightRps.length === 0
-        ? 'needs both the bare and none arms'
-        : `${rounds} round(s) can't show the spread; run --rounds ${MIN_ROUNDS_FOR_VERDICT} or more`;
-    return {
-      meaningful: null,
-      cv,
-      lightRatioStandardError,
-      threshold,
-      reasons,
-      message: `noise not judged: ${why} before trusting the none/bare figure`,
-    };
-  }
-  return {
-    meaningful: true,
-    cv,
-    lightRatioStandardError,
+export function noiseVerdict(input: NoiseInput, threshold = NOISE_SE_THRESHOLD): NoiseVerdict {
+  const lightRatio = estimateRatio(rpsRatios(input.pairs));
+  const lightCpuRatio = estimateRatio(cpuRatios(input.pairs));
+  const figures =
+    lightRatio === null
+      ? ''
+      : `light none ÷ bare ${describeRatio(lightRatio)}` +
+        (lightCpuRatio === null ? '' : `; CPU per request bare ÷ none ${describeRatio(lightCpuRatio)}`);
+  const busy =
+    input.loadAverageAtStart > input.cpus / 2
+      ? `; load average ${input.loadAverageAtStart.toFixed(1)} on ${input.cpus} cores at the start`
+      : '';
+  const verdict = (meaningful: boolean | null, reasons: string[], message: string): NoiseVerdict => ({
+    meaningful,
+    lightRatio,
+    lightCpuRatio,
     threshold,
     reasons,
-    message: `quiet enough: ${spreads} (limit ${percent(threshold)} CV)`,
-  };
+    message,
+  });
+
+  if (!input.baselinesRan || lightRatio === null) {
+    const why = input.baselinesRan ? 'no paired bursts ran (--pairs 0)' : 'needs both the bare and none arms';
+    return verdict(null, [], `noise not judged: ${why}, so there is no none/bare figure`);
+  }
+  const error = lightRatio.standardError;
+  if (error !== null && error > threshold) {
+    const reason = `none ÷ bare moved from pair to pair: its median is only good to ± ${percent(error)}, over the ${percent(threshold)} limit`;
+    return verdict(
+      false,
+      [reason],
+      `machine too noisy: ${reason}${busy} — the none/bare figure is not meaningful: ${figures}`,
+    );
+  }
+  if (lightRatio.pairs < MIN_PAIRS_FOR_VERDICT) {
+    return verdict(
+      null,
+      [],
+      `noise not judged: ${lightRatio.pairs} pair(s) can't show the spread; run --pairs ` +
+        `${MIN_PAIRS_FOR_VERDICT} or more before trusting the none/bare figure (${figures})`,
+    );
+  }
+  return verdict(true, [], `quiet enough: ${figures} (limit ± ${percent(threshold)})${busy}`);
 }

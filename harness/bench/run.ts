@@ -12,11 +12,12 @@ import type { DropAckInfo } from './drop-ack-child';
 import { IpcChild } from './ipc-child';
 import type { LoadOptions, LoadRequest, LoadSummary } from './load-child';
 import { noiseVerdict } from './noise';
+import { type BurstSample, firstArmOfPair, type PairSample } from './paired';
 import { distFile } from './paths';
 import { type PinningPlan, planPinning } from './pinning';
 import { cpuMs, peakRssMb, sumOf } from './proc-stats';
 import { benchRunHeaders, HOME_ROUTE, LIGHT_ROUTE } from './routes';
-import { startServerPair } from './servers';
+import { type ServerPair, startServerPair } from './servers';
 import { summarizeArm, withRatios } from './summary';
 import type { BenchReport, BenchSettings, RoundSample } from './types';
 
@@ -28,6 +29,8 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   warmupS: 3,
   lightDurationS: 5,
   connections: 10,
+  lightPairs: 10,
+  lightPairDurationS: 2,
 };
 
 export const QUICK_SETTINGS: BenchSettings = {
@@ -36,6 +39,8 @@ export const QUICK_SETTINGS: BenchSettings = {
   warmupS: 1,
   lightDurationS: 2,
   connections: 10,
+  lightPairs: 3,
+  lightPairDurationS: 1,
 };
 
 export interface BenchOptions extends BenchSettings {
@@ -92,11 +97,9 @@ function perRequest(before: number | null, after: number | null, requests: numbe
   return before !== null && after !== null && requests > 0 ? (after - before) / requests : null;
 }
 
-/** One arm, one round, on a fresh server pair. */
-async function measureArm(arm: string, round: number, h: Helpers): Promise<RoundSample> {
-  await h.sandbox.request('reset');
-  const pair = await startServerPair(arm, h.sandboxInfo, h.pinning.server);
-  const load = (requests: LoadRequest[], durationS: number) =>
+/** Runs `requests` against `pair` for `durationS` from the load generator's process. */
+function loadOn(h: Helpers, pair: ServerPair, arm: string, round: number) {
+  return (requests: LoadRequest[], durationS: number) =>
     h.load.request<LoadSummary>('run', {
       options: {
         url: pair.activitiesUrl,
@@ -106,6 +109,13 @@ async function measureArm(arm: string, round: number, h: Helpers): Promise<Round
         headers: benchRunHeaders(arm, round),
       } satisfies LoadOptions,
     });
+}
+
+/** One arm, one round, on a fresh server pair. */
+async function measureArm(arm: string, round: number, h: Helpers): Promise<RoundSample> {
+  await h.sandbox.request('reset');
+  const pair = await startServerPair(arm, h.sandboxInfo, h.pinning.server);
+  const load = loadOn(h, pair, arm, round);
   let stopped = false;
   try {
     const warm = await load(MIX, h.settings.warmupS);
@@ -149,6 +159,53 @@ async function measureArm(arm: string, round: number, h: Helpers): Promise<Round
   }
 }
 
+/**
+ * The paired light-route stage: bare's and none's server pairs run side by side (the idle one sleeps), warm
+ * up, then take turns in short light-route bursts, back to back, the first arm alternating from pair to pair.
+ * Any failed burst is a problem of the stage, reported, never a figure.
+ */
+async function measureLightPairs(
+  h: Helpers,
+  log: (line: string) => void,
+): Promise<{ pairs: PairSample[]; problems: string[] }> {
+  const servers: Partial<Record<'bare' | 'none', ServerPair>> = {};
+  const pairs: PairSample[] = [];
+  const problems: string[] = [];
+  try {
+    for (const arm of ['bare', 'none'] as const) {
+      servers[arm] = await startServerPair(arm, h.sandboxInfo, h.pinning.server);
+    }
+    const burst = async (arm: 'bare' | 'none', pair: number, durationS: number): Promise<BurstSample> => {
+      const server = servers[arm] as ServerPair;
+      const before = sumOf(server.pids, cpuMs);
+      const result = await loadOn(h, server, arm, pair)([LIGHT_ROUTE], durationS);
+      const after = sumOf(server.pids, cpuMs);
+      problems.push(...loadProblems(`${arm} light burst ${pair}`, result));
+      return { rps: result.rps, cpuMsPerRequest: perRequest(before, after, result.requests) };
+    };
+    for (const arm of ['bare', 'none'] as const) await burst(arm, 0, h.settings.warmupS);
+    for (let n = 1; n <= h.settings.lightPairs; n++) {
+      const first = firstArmOfPair(n);
+      const second = first === 'bare' ? 'none' : 'bare';
+      const earlier = await burst(first, n, h.settings.lightPairDurationS);
+      const later = await burst(second, n, h.settings.lightPairDurationS);
+      const [bare, none] = first === 'bare' ? [earlier, later] : [later, earlier];
+      const sample: PairSample = { pair: n, first, bare, none };
+      pairs.push(sample);
+      log(
+        `bench: light pair ${n}/${h.settings.lightPairs}: bare ${sample.bare.rps.toFixed(0)}, ` +
+          `none ${sample.none.rps.toFixed(0)} req/s (none ÷ bare ${(sample.none.rps / sample.bare.rps).toFixed(3)})`,
+      );
+    }
+  } catch (error) {
+    problems.push(`light pairs: ${(error as Error).message.split('\n')[0]}`);
+  } finally {
+    const stops = await Promise.all(Object.values(servers).map((server) => server.stop(5000)));
+    for (const stop of stops) if (!stop.clean) problems.push(`light pairs: shutdown: ${stop.detail}`);
+  }
+  return { pairs, problems };
+}
+
 /** Runs every arm for `rounds` rounds and returns the report (nothing is written here). */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -158,6 +215,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     warmupS: options.warmupS,
     lightDurationS: options.lightDurationS,
     connections: options.connections,
+    lightPairs: options.lightPairs,
+    lightPairDurationS: options.lightPairDurationS,
   };
   const { arms, skipped } = selectArms(options.arms);
   for (const skip of skipped) log(`bench: skipping ${skip.name}: ${skip.reason}`);
@@ -180,6 +239,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   let load: IpcChild | undefined;
   const samples = new Map<string, RoundSample[]>(arms.map((a) => [a, []]));
   const failures = new Map<string, string[]>(arms.map((a) => [a, []]));
+  const baselinesRan = arms.includes('bare') && arms.includes('none');
+  let lightPairs: PairSample[] = [];
   try {
     load = (await IpcChild.start('load generator', distFile('harness/bench/load-child.js'), pinning.load))
       .child;
@@ -203,6 +264,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         }
       }
     }
+    if (baselinesRan && settings.lightPairs > 0) {
+      const paired = await measureLightPairs(helpers, log);
+      lightPairs = paired.pairs;
+      // A burst that failed invalidates both baselines: their figure rests on every burst.
+      for (const problem of paired.problems) {
+        for (const arm of ['bare', 'none']) failures.get(arm)?.push(problem);
+        log(`bench: ${problem}`);
+      }
+    }
   } finally {
     await Promise.all([load?.stop(), sandbox.stop()]);
   }
@@ -210,11 +280,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const results = withRatios(
     arms.map((arm) => summarizeArm(arm, samples.get(arm) ?? [], failures.get(arm) ?? [])),
   );
-  const lightRpsOf = (arm: string) =>
-    (samples.get(arm) ?? []).filter((r) => r.requests > 0).map((r) => r.lightRps);
   const noise = noiseVerdict({
-    bareLightRps: lightRpsOf('bare'),
-    noneLightRps: lightRpsOf('none'),
+    pairs: lightPairs,
+    baselinesRan,
     loadAverageAtStart: loadAtStart,
     cpus: os.availableParallelism(),
   });
@@ -222,6 +290,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   return {
     machine: machineInfo(loadAtStart),
     noise,
+    lightPairs,
     command: options.command,
     startedAt,
     settings: { ...settings, pinning, routes: { light: LIGHT_ROUTE.path, mix: MIX.map((r) => r.path) } },

@@ -1,5 +1,6 @@
 /** The bench's public result shapes: `bench.json` is a `BenchReport`. */
 import type { NoiseVerdict } from './noise';
+import type { PairSample } from './paired';
 import type { PinningPlan } from './pinning';
 
 export interface BenchSettings {
@@ -11,6 +12,13 @@ export interface BenchSettings {
   /** Seconds of the light-route-only phase per arm and round. */
   lightDurationS: number;
   connections: number;
+  /**
+   * Pairs of back-to-back light-route bursts, bare then none or none then bare, on both baselines running
+   * side by side: the `none ÷ bare` estimate (harness/bench/paired.ts). 0 turns them off.
+   */
+  lightPairs: number;
+  /** Seconds of each burst. */
+  lightPairDurationS: number;
 }
 
 /** What one arm measured in one round. */
@@ -72,8 +80,10 @@ export interface BenchReport {
     /** 1-minute load average when the bench started and ended: other work on the machine skews every figure. */
     loadAverage: { start: number; end: number };
   };
-  /** Whether the machine was quiet enough for `none ÷ bare` to mean anything, and why not. */
+  /** The light-route `none ÷ bare` from the paired bursts, and whether it means anything (and why not). */
   noise: NoiseVerdict;
+  /** The paired bursts themselves (empty without both baselines). */
+  lightPairs: PairSample[];
   command: string;
   startedAt: string;
   settings: BenchSettings & { pinning: PinningPlan; routes: { light: string; mix: string[] } };

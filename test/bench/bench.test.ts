@@ -23,7 +23,8 @@ function runBench() {
     const vendor = TRACING_VENDORS.find((name) => VENDOR_ARMS.includes(name));
     const out = mkdtempSync(path.join(tmpdir(), 'bakeoff-bench-test-'));
     const argv = ['--arms', `bare,none,${vendor}`, '--rounds', '1', '--duration', '1', '--warmup', '1'];
-    await runBenchCommand([...argv, '--light-duration', '1', '--connections', '4', '--out', out]);
+    const pairs = ['--pairs', '2', '--pair-duration', '1'];
+    await runBenchCommand([...argv, '--light-duration', '1', '--connections', '4', ...pairs, '--out', out]);
     return { out, argv, vendor };
   })();
   return benchRun;
@@ -36,7 +37,7 @@ describe('bakeoff bench', () => {
 
     const report = JSON.parse(readFileSync(path.join(out, 'bench.json'), 'utf8')) as BenchReport;
     expect(report.command).toBe(
-      `bakeoff bench ${argv.join(' ')} --light-duration 1 --connections 4 --out ${out}`,
+      `bakeoff bench ${argv.join(' ')} --light-duration 1 --connections 4 --pairs 2 --pair-duration 1 --out ${out}`,
     );
     expect(report.machine).toEqual(
       expect.objectContaining({ cpus: expect.any(Number), model: expect.any(String), node: process.version }),
@@ -59,9 +60,16 @@ describe('bakeoff bench', () => {
     expect(byName.none.bytesPerRequest).toBe(0);
     expect(byName.bare.bytesPerRequest).toBe(0);
     expect(byName[vendor as string].bytesPerRequest).toBeGreaterThan(0);
-    // One round can't show a spread: never called quiet, and the verdict says why.
+    // Two 1 s pairs are too few to call quiet: the verdict says why, and gives the paired figure.
     expect(report.noise.meaningful).not.toBe(true);
-    expect(report.noise.message).toMatch(/^(noise not judged: 1 round|machine too noisy: )/);
+    expect(report.noise.message).toMatch(/^(noise not judged: 2 pair\(s\)|machine too noisy: )/);
+    expect(report.lightPairs.map((p) => p.first)).toEqual(['bare', 'none']);
+    for (const pair of report.lightPairs) {
+      expect(pair.bare.rps).toBeGreaterThan(0);
+      expect(pair.none.rps).toBeGreaterThan(0);
+      expect(pair.none.cpuMsPerRequest).toBeGreaterThan(0);
+    }
+    expect(report.noise.lightRatio?.pairs).toBe(2);
   }, 180_000);
 });
 
