@@ -18,7 +18,8 @@ import { BakeoffError } from '../config/errors';
 import { VENDOR_NAMES } from '../vendors';
 import { isVendorRoutingVar, scrubVendorEnv } from '../vendors/credential-scrub';
 import { processGroups } from '../vendors/process-groups';
-import type { Sandbox } from '../sandbox/server';
+import { type OwnPort, portOption } from '../sandbox/ingest/module';
+import type { Sandbox, SandboxOptions } from '../sandbox/server';
 import { startStatusLine } from './demo-status';
 import { deliverStopReport, isStopReport, type StopReport, stopSummary, trackFlushes } from './stop-report';
 import { waitForHealthy } from './wait';
@@ -42,6 +43,8 @@ Options:
   --data-dir <dir>            embedded store location (env DATA_DIR; default ./data)
   --with-sandbox              also run the vendor sandbox (UI on http://127.0.0.1:4400, or on the port of
                               BAKEOFF_SANDBOX); it plays the X-Ray daemon (:2000) and the Datadog Agent (:8126)
+                              and takes OTLP/HTTP on :4318 (SANDBOX_XRAY_PORT, SANDBOX_DATADOG_PORT and
+                              SANDBOX_OTLP_PORT move those; 0 picks a free one); the services send to it
   --with-load                 also send demo traffic to the activities service
   --demo                      the offline demo: sandbox + every vendor + traffic, chaos \`incident\` unless
                               --chaos/CHAOS says otherwise. Vendors whose SDKs conflict (datadog,
@@ -234,6 +237,8 @@ async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<vo
     if (env.CHAOS === undefined) env.CHAOS = 'incident';
   }
   const config = validatedConfig(env);
+  const withSandbox = options.withSandbox || options.demo;
+  const sandboxPorts = withSandbox ? sandboxOwnPorts(env, (await import('../sandbox/ingest')).OWN_PORTS) : {};
   // One token per start, handed to both roles of every pair below: never a well-known default.
   if (!env.SERVICE_TOKEN) {
     env.SERVICE_TOKEN = generateServiceToken();
@@ -280,14 +285,19 @@ async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<vo
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
 
-  if (options.withSandbox || options.demo) {
+  if (withSandbox) {
     const { startSandbox } = await import('../sandbox/server');
     // On BAKEOFF_SANDBOX's port, where the services send (default 4400).
     sandbox = await startSandbox({
       host: '127.0.0.1',
       port: Number(new URL(config.sandboxUrl).port) || 4400,
+      ...sandboxPorts,
     });
     process.stderr.write(`[sandbox] UI and API on ${sandbox.url}\n`);
+    // The services send to this sandbox's agents, wherever they listen, unless the shell names an agent of its
+    // own (the demo has scrubbed those). On the default ports this is where they would send anyway.
+    if (!env.AWS_XRAY_DAEMON_ADDRESS) env.AWS_XRAY_DAEMON_ADDRESS = sandbox.xrayAddress;
+    if (!env.DD_TRACE_AGENT_URL && !env.DD_AGENT_HOST) env.DD_TRACE_AGENT_URL = sandbox.datadogUrl;
     // The sandbox now holds the X-Ray daemon's and the Datadog Agent's ports: the services' start-up lines
     // name it rather than AWS or Datadog when their SDKs send there (adapters/sandbox-agents.ts).
     env[SANDBOX_AGENT_VARS.xray] = sandbox.xrayAddress;
@@ -363,10 +373,31 @@ async function runBoth(env: NodeJS.ProcessEnv, options: BothOptions): Promise<vo
     });
   }
   if (options.demo) {
-    process.stderr.write(
-      'bakeoff: open http://127.0.0.1:4400 to see every vendor side by side (Ctrl-C stops)\n',
-    );
+    process.stderr.write(`bakeoff: open ${sandbox?.url} to see every vendor side by side (Ctrl-C stops)\n`);
   }
+}
+
+/** `SANDBOX_XRAY_PORT` for the sandbox's `--xray-port`: where `serve`'s own sandbox binds that listener. */
+function sandboxPortVar(port: OwnPort): string {
+  return `SANDBOX_${port.key.toUpperCase()}_PORT`;
+}
+
+/** The sandbox's own listeners' ports from the environment (tests run the demo beside other tests with 0). */
+function sandboxOwnPorts(env: NodeJS.ProcessEnv, ownPorts: readonly OwnPort[]): Partial<SandboxOptions> {
+  const ports: Record<string, number> = {};
+  for (const port of ownPorts) {
+    const name = sandboxPortVar(port);
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || value > 65535)
+      throw new BakeoffError(
+        'BAKEOFF_ERR_INVALID_ENV',
+        `${name} must be an integer from 0 to 65535 (got "${raw}")`,
+      );
+    ports[portOption(port)] = value;
+  }
+  return ports;
 }
 
 interface Supervised {

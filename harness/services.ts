@@ -41,7 +41,9 @@ export interface ServiceProcess {
 export function startRole(
   role: 'activities' | 'users' | 'notifications',
   env: Record<string, string | undefined>,
-  timeoutMs = 30_000,
+  // A limit for a service that hangs, not a speed check: on a busy machine (a parallel test run, a small
+  // instance) loading a vendor SDK alone can take tens of seconds.
+  timeoutMs = 90_000,
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [cliPath(), 'serve', '--role', role, '--quiet'], {
     env: { ...process.env, ...env },

@@ -70,7 +70,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     PORT: '0',
     USERS_PORT: '0',
     CHAOS: CONFORMANCE_SCENARIO,
-    SHUTDOWN_TIMEOUT_MS: '5000',
+    // A dead endpoint takes every flush to the deadline, in each service: a short budget keeps that wait short
+    // (exiting 0 within it is what the outage tests check, whatever its length).
+    SHUTDOWN_TIMEOUT_MS: endpoints === 'sandbox' ? '5000' : '1500',
     OTEL_BSP_SCHEDULE_DELAY: '200',
     ...vendorEnv,
     ...options.env,
@@ -122,10 +124,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   return stack;
 }
 
-/** Polls `check` until it returns a truthy value (or throws its last error at the deadline). */
+/**
+ * Polls `check` until it returns a truthy value (or throws its last error at the deadline). The default deadline
+ * is for a busy machine, where other test files' services compete for the CPU.
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -194,7 +194,12 @@ describe('service token', () => {
 
   it('`bakeoff serve` generates one per start for both roles, and says so without printing it', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'bakeoff-token-serve-'));
-    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), USERS_PORT: String(await freePort()) };
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      USERS_PORT: String(await freePort()),
+      NOTIFICATIONS_PORT: String(await freePort()),
+    };
     const serve = spawnCli(
       ['serve', '--quiet'],
       { ...env, SERVICE_TOKEN: undefined },

@@ -47,6 +47,13 @@ describe('configuration errors', { timeout: 60_000 }, () => {
       { CHAOS: 'no-such-scenario' },
       'BAKEOFF_ERR_UNKNOWN_SCENARIO',
     ],
+    // The sandbox's own ports (free ones let tests run the demo side by side), checked before it binds any.
+    [
+      'SANDBOX_XRAY_PORT=70000 serve --with-sandbox',
+      ['--with-sandbox'],
+      { SANDBOX_XRAY_PORT: '70000' },
+      'BAKEOFF_ERR_INVALID_ENV',
+    ],
     // A vendor setting, checked by the adapter: the demo must fail before its sandbox serves too.
     [
       'SENTRY_TRACE_LIFECYCLE=bogus serve --demo',

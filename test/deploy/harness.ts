@@ -81,7 +81,8 @@ export function createSandbox(): Sandbox {
         cwd: root,
         env: { ...env, ...extraEnv },
         encoding: 'utf8',
-        timeout: 20_000,
+        // A limit for a hung script; the stubs answer at once, but a busy machine runs bash slowly.
+        timeout: 60_000,
       });
       return { status: result.status, stdout: result.stdout, stderr: result.stderr };
     },

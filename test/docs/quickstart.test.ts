@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../adapters/harness';
 import { type Spawned, spawnCli } from '../helpers/cli';
+import { freePortRange } from '../helpers/ports';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -40,15 +41,30 @@ describe('README quick start', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
     const serve = pkg.scripts.start.replace(/^npm run build && node dist\/cli\/bakeoff\.js /, '');
     expect(serve).toBe('serve --demo');
+    // Free ports instead of the defaults (sandbox 4400, 2000, 8126, 4318; services 4567-4569 and +10, +20, +30),
+    // so the demo can run beside other tests. The ports are the only difference from `npm start`.
+    // The sandbox takes base + 3, which no process group uses.
+    const base = await freePortRange(33);
+    const group = (offset: number) => [0, 10, 20, 30].map((step) => `:${base + offset + step}`).join(', ');
+    const sandbox = `http://127.0.0.1:${base + 3}`;
     demo = spawnCli(
       serve.split(' '),
-      { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bakeoff-demo-')) },
+      {
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bakeoff-demo-')),
+        BAKEOFF_SANDBOX: sandbox,
+        SANDBOX_OTLP_PORT: '0',
+        SANDBOX_DATADOG_PORT: '0',
+        SANDBOX_XRAY_PORT: '0',
+        PORT: String(base),
+        USERS_PORT: String(base + 1),
+        NOTIFICATIONS_PORT: String(base + 2),
+      },
       { processGroup: true },
     );
-    await demo.waitFor(/open http:\/\/127\.0\.0\.1:4400/, 60_000);
+    await demo.waitFor(new RegExp(`open ${sandbox.replace(/\./g, '\\.')} to see every vendor`), 60_000);
     const wanted = ['honeycomb', 'xray', 'sentry', 'datadog', 'rollbar', 'cloudwatch'];
     const vendors = await eventually(async () => {
-      const list = (await (await fetch('http://127.0.0.1:4400/api/vendors')).json()) as Array<{
+      const list = (await (await fetch(`${sandbox}/api/vendors`)).json()) as Array<{
         vendor: string;
         spans: number;
         errors: number;
@@ -62,7 +78,7 @@ describe('README quick start', () => {
     expect(vendors).toEqual(expect.arrayContaining(wanted));
     // A vendor's first delivery may be worker spans outside any request (no run id yet): wait for the run.
     const runVendors = await eventually(async () => {
-      const runs = (await (await fetch('http://127.0.0.1:4400/api/runs')).json()) as Array<{
+      const runs = (await (await fetch(`${sandbox}/api/runs`)).json()) as Array<{
         vendors: string[];
       }>;
       const inRun = runs[0]?.vendors ?? [];
@@ -83,9 +99,12 @@ describe('README quick start', () => {
     const closing = demo.output().split('\n').filter((line) => /SIGINT|SIGTERM|stopped/.test(line));
     expect(closing).toHaveLength(2);
     expect(closing[0]).toBe('bakeoff: SIGINT: stopping, draining requests and flushing vendors…');
+    // One pair of processes per demo group (from the manifests' conflicts), each with its worker.
     expect(closing[1]).toMatch(
-      // One pair of processes per demo group (from the manifests' conflicts), each with its worker.
-      /^bakeoff: stopped demo traffic, activities \(:4567, :4577, :4587, :4597\), notifications \(:4569, :4579, :4589, :4599\), users \(:4568, :4578, :4588, :4598\), sandbox; flushed (.*)$/,
+      new RegExp(
+        `^bakeoff: stopped demo traffic, activities \\(${group(0)}\\), notifications \\(${group(2)}\\), ` +
+          `users \\(${group(1)}\\), sandbox; flushed (.*)$`,
+      ),
     );
     expect(closing[1].split('; flushed ')[1].split(', ')).toEqual(expect.arrayContaining(wanted));
   }, 180_000);

@@ -54,7 +54,8 @@ export function spawnCli(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const waitFor = (pattern: RegExp, timeoutMs = 20_000) =>
+  // The default is a limit for a hung command, generous for a busy machine; speed checks pass their own.
+  const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const check = () => {
         const match = text.match(pattern);
