@@ -10,55 +10,18 @@
 //
 // Usage: npm run build && node scripts/bench-sandbox.js [--only fill,huge,import,slow] [--max-bytes N] [--json]
 const { spawn } = require('node:child_process');
-const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
-const path = require('node:path');
 const { gzipSync } = require('node:zlib');
+const { memory, startSandbox: startSandboxProcess, stopSandbox: stop } = require('./sandbox-process');
 
-const root = path.resolve(__dirname, '..');
-// BAKEOFF_DIST=<dir> points at another compiled tree (default ./dist), as in bench-ingest.js.
-const cli = path.join(process.env.BAKEOFF_DIST || path.join(root, 'dist'), 'cli', 'bakeoff.js');
 const args = process.argv.slice(2);
 const option = (name) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
 const only = (option('only') ?? 'fill,huge,import,slow').split(',');
 const maxBytes = option('max-bytes');
 const asJson = args.includes('--json');
 
-/** Starts `bakeoff sandbox` on free ports; resolves with its URLs and pid. */
-function startSandbox() {
-  if (!fs.existsSync(cli)) throw new Error(`missing ${cli}: run \`npm run build\` first`);
-  const ports = ['--port', '0', '--otlp-port', '0', '--datadog-port', '0', '--xray-port', '0'];
-  const extra = maxBytes ? ['--max-bytes', maxBytes] : [];
-  const child = spawn(process.execPath, [cli, 'sandbox', ...ports, ...extra], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const ui = /UI \+ JSON API\s+(http:\/\/\S+)/.exec(out);
-      const otlp = /OTLP\/HTTP\s+(http:\/\/\S+)/.exec(out);
-      if (ui && otlp && out.includes('X-Ray daemon')) resolve({ child, url: ui[1], otlpUrl: otlp[1] });
-    });
-  });
-}
-
-function stop(sandbox) {
-  return new Promise((resolve) => {
-    sandbox.child.removeAllListeners('exit');
-    sandbox.child.once('exit', resolve);
-    sandbox.child.kill('SIGTERM');
-  });
-}
-
-/** VmRSS and VmHWM (peak) of a process, in MB. */
-function memory(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)[1]);
-  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
-}
+const startSandbox = () => startSandboxProcess(maxBytes ? ['--max-bytes', maxBytes] : []);
 
 /** Status, size and time of a GET, and whether a JSON body parses / an NDJSON body's lines all parse. */
 async function check(url) {

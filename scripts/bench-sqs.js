@@ -5,7 +5,6 @@
 // of a batch's receive → delete, and the sandbox's RSS. Run once in memory and once with --data (journal on).
 //
 // Usage: npm run build && node scripts/bench-sqs.js [--messages 5000] [--producers 8] [--consumers 4] [--json]
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -16,9 +15,8 @@ const {
   SendMessageCommand,
   SQSClient,
 } = require('@aws-sdk/client-sqs');
+const { memory, startSandbox: startSandboxProcess, stopSandbox: stop } = require('./sandbox-process');
 
-const root = path.resolve(__dirname, '..');
-const cli = path.join(root, 'dist', 'cli', 'bakeoff.js');
 const args = process.argv.slice(2);
 const option = (name, fallback) =>
   args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback;
@@ -28,36 +26,7 @@ const CONSUMERS = Number(option('consumers', 4));
 const asJson = args.includes('--json');
 const BODY = JSON.stringify({ activityId: 'x'.repeat(36), kind: 'created', text: 'y'.repeat(900) });
 
-function startSandbox(dataDir) {
-  if (!fs.existsSync(cli)) throw new Error(`missing ${cli}: run \`npm run build\` first`);
-  const ports = ['--port', '0', '--otlp-port', '0', '--datadog-port', '0', '--xray-port', '0'];
-  const data = dataDir ? ['--data', dataDir] : [];
-  const child = spawn(process.execPath, [cli, 'sandbox', ...ports, ...data], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const sqs = /^\s*SQS\s+(http:\/\/\S+)/m.exec(out);
-      if (sqs && out.includes('X-Ray daemon')) resolve({ child, url: sqs[1] });
-    });
-  });
-}
-
-function stop(sandbox) {
-  return new Promise((resolve) => {
-    sandbox.child.removeAllListeners('exit');
-    sandbox.child.once('exit', resolve);
-    sandbox.child.kill('SIGTERM');
-  });
-}
-
-function rssMb(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
-}
+const startSandbox = (dataDir) => startSandboxProcess(dataDir ? ['--data', dataDir] : []);
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -67,7 +36,7 @@ const percentile = (values, p) => {
 async function run(label, dataDir) {
   const sandbox = await startSandbox(dataDir);
   const client = new SQSClient({
-    endpoint: sandbox.url,
+    endpoint: sandbox.sqsUrl,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' },
   });
@@ -140,7 +109,7 @@ async function run(label, dataDir) {
     sendP50Ms: Number(percentile(sendMs, 50).toFixed(1)),
     sendP99Ms: Number(percentile(sendMs, 99).toFixed(1)),
     receiveDeleteBatchP50Ms: Number(percentile(batchMs, 50).toFixed(1)),
-    sandboxRssMb: rssMb(sandbox.child.pid),
+    sandboxRssMb: memory(sandbox.child.pid).rssMb,
   };
   client.destroy();
   await stop(sandbox);
