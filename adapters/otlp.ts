@@ -139,7 +139,7 @@ export const createOtlpAdapter: AdapterFactory = (options) => {
 
     async start() {
       // The exporters honour the rest of the spec's variables themselves (`OTEL_EXPORTER_OTLP_COMPRESSION`,
-      // certificates); the SDK reads `OTEL_RESOURCE_ATTRIBUTES` and the `OTEL_BSP_*`/`OTEL_BLRP_*` batch sizes.
+      // certificates); the SDK reads `OTEL_RESOURCE_ATTRIBUTES`, and otel/sdk.ts the `OTEL_BSP_*`/`OTEL_BLRP_*`.
       const json = (signal: Signal) => target.protocol[signal] === 'http/json';
       const { OTLPTraceExporter } = json('traces')
         ? await import('@opentelemetry/exporter-trace-otlp-http')

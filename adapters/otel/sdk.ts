@@ -11,6 +11,7 @@ import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { IdGenerator, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { withDeadline } from '../deadline';
+import { batchOptionsFromEnv } from './batch-env';
 import { type VendorEgress, VENDOR_AWS_SERVICES } from '../egress';
 
 export interface OtelSdkOptions {
@@ -52,9 +53,12 @@ export async function startOtelSdk(options: OtelSdkOptions): Promise<OtelSdk> {
   const { egress } = options;
 
   // Batching is what production uses; OTEL_BSP_SCHEDULE_DELAY (default 5000 ms) and the other OTEL_BSP_*
-  // variables still apply. The queue is bounded (OTEL_BSP_MAX_QUEUE_SIZE, 2048): an outage drops spans, it
-  // never grows memory.
-  const spans = new BatchSpanProcessor({ exporter: withoutVendorAwsCalls(options.spanExporter) });
+  // variables apply (batch-env.ts). The queue is bounded (OTEL_BSP_MAX_QUEUE_SIZE, 2048): an outage drops spans,
+  // it never grows memory.
+  const spans = new BatchSpanProcessor({
+    exporter: withoutVendorAwsCalls(options.spanExporter),
+    ...batchOptionsFromEnv('OTEL_BSP'),
+  });
   const logs = options.logExporter ? await batchLogs(options.logExporter) : undefined;
 
   const sdk: NodeSDK = new NodeSDK({
@@ -115,8 +119,8 @@ export async function startOtelSdk(options: OtelSdkOptions): Promise<OtelSdk> {
 
 async function batchLogs(exporter: LogRecordExporter) {
   const { BatchLogRecordProcessor } = await import('@opentelemetry/sdk-logs');
-  // Same bounds as spans (OTEL_BLRP_*): a bounded queue, batched posts.
-  return new BatchLogRecordProcessor({ exporter });
+  // Same bounds as spans (OTEL_BLRP_*, default every 1000 ms): a bounded queue, batched posts.
+  return new BatchLogRecordProcessor({ exporter, ...batchOptionsFromEnv('OTEL_BLRP') });
 }
 
 /**

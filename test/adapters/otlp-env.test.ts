@@ -158,3 +158,53 @@ describe.each(['http/protobuf', 'http/json'])(
     });
   },
 );
+
+/** Spans or log records in one OTLP/JSON export request. */
+function itemsIn(body: Buffer): number {
+  const data = JSON.parse(body.toString('utf8')) as {
+    resourceSpans?: Array<{ scopeSpans: Array<{ spans: unknown[] }> }>;
+    resourceLogs?: Array<{ scopeLogs: Array<{ logRecords: unknown[] }> }>;
+  };
+  const spans = (data.resourceSpans ?? []).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+  const logs = (data.resourceLogs ?? []).flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords));
+  return spans.length + logs.length;
+}
+
+// SDK 3.x processors built in code ignore these variables unless given them (adapters/otel/batch-env.ts).
+describe('OTEL_BSP_* and OTEL_BLRP_* set the batches', () => {
+  let receiver: Awaited<ReturnType<typeof recordingReceiver>>;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    receiver = await recordingReceiver();
+    stack = await startStack({
+      observability: 'otlp',
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        // One item a batch; the SDK defaults (512, every 5 s for spans, every 1 s for logs) would send the
+        // whole run in a post or two.
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1',
+        OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '1',
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        OTEL_BLRP_SCHEDULE_DELAY: '60000',
+      },
+    });
+    for (let seq = 1; seq <= 2; seq++)
+      expect((await stack.request('GET', '/api/activities/home', seq)).status).toBe(200);
+    expect((await stack.stop()).map((e) => e.code)).toEqual([0, 0]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    await receiver?.close();
+  });
+
+  it('posts spans and log records one at a time when the batch size is 1', () => {
+    const posts = (signal: string) => receiver.received.filter((r) => r.path === `/v1/${signal}`);
+    // Two requests through two services: several spans and at least a request log line each.
+    expect(posts('traces').length).toBeGreaterThanOrEqual(4);
+    expect(posts('logs').length).toBeGreaterThanOrEqual(2);
+    for (const post of [...posts('traces'), ...posts('logs')]) expect(itemsIn(post.body)).toBe(1);
+  });
+});
