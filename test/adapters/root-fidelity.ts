@@ -49,7 +49,7 @@ export interface ClientTiming {
 interface LoneTiming extends ClientTiming {
   /**
    * [epoch ms, client ms, service ms]: how long the client and the service had each waited for a CPU so far,
-   * sampled every ms from the request's start until 50 ms after its end.
+   * sampled every ms over the whole round of lone requests, until 50 ms after the last one's end.
    */
   waits: Array<[number, number, number]>;
 }
@@ -162,22 +162,25 @@ function waitedBetween(
   return Math.max(0, last[thread] - first[thread]);
 }
 
-/** The lone client process: one request at a time, each answered with its timing. */
+/** The lone client process: one request at a time, each answered with its times; the CPU waits on request. */
 function startLoneClient(watchPid: number) {
   const child: ChildProcess = spawn(process.execPath, [LONE_CLIENT], {
     env: { ...process.env, WATCH_PID: String(watchPid) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const answers = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const ask = async <T>(command: object): Promise<T> => {
+    child.stdin!.write(`${JSON.stringify(command)}\n`);
+    const { value, done } = await answers.next();
+    if (done) throw new Error('the lone client exited');
+    const answer = JSON.parse(value as string) as T & { error?: string };
+    if (answer.error) throw new Error(`lone request failed: ${answer.error}`);
+    return answer;
+  };
   return {
-    async send(request: object): Promise<Omit<LoneTiming, 'seq'>> {
-      child.stdin!.write(`${JSON.stringify(request)}\n`);
-      const { value, done } = await answers.next();
-      if (done) throw new Error('the lone client exited');
-      const answer = JSON.parse(value as string) as Omit<LoneTiming, 'seq'> & { error?: string };
-      if (answer.error) throw new Error(`lone request failed: ${answer.error}`);
-      return answer;
-    },
+    send: (request: object) => ask<Omit<ClientTiming, 'seq'>>(request),
+    /** The wait samples since the previous call, through the settle time after the last request. */
+    waits: async () => (await ask<Pick<LoneTiming, 'waits'>>({ waits: true })).waits,
     close: () => child.stdin!.end(),
   };
 }
@@ -232,7 +235,7 @@ async function retryMisses(
     const seqs = [...new Set(pending.map((r) => r.seq))];
     if (seqs.length === 0) return;
     const runId = `${options.runId}.retry${retry}`;
-    const timings = new Map<number, LoneTiming>();
+    const sentAlone: ClientTiming[] = [];
     for (const seq of seqs) {
       const { method, path: urlPath, body } = toHttpRequest(planRequest(workload, options.seed, seq));
       const data = body === undefined ? undefined : JSON.stringify(body);
@@ -246,8 +249,11 @@ async function retryMisses(
         },
         body: data,
       });
-      timings.set(seq, { seq, ...timing });
+      sentAlone.push({ seq, ...timing });
     }
+    // One series of samples covers the whole round: each request is judged on the part around its own times.
+    const waits = await client.waits();
+    const timings = new Map(sentAlone.map((timing) => [timing.seq, { ...timing, waits }]));
     const vendors = [...new Set(pending.map((r) => r.vendor))];
     const retried = await awaitRoots(options.store, runId, vendors, seqs);
     for (const result of pending) {
