@@ -18,6 +18,7 @@ import { mentionsIn } from '../notifications/message';
 import type { Notifications } from '../notifications-on-demand';
 import type { Activity, Store, UserProfile } from '../store/types';
 import type { UsersClient } from './users-client';
+import { sendJson } from '../http/send-json';
 
 const FEED_LIMIT = 20;
 
@@ -79,7 +80,7 @@ export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router(
       const activities = await store.homeFeed(FEED_LIMIT);
       const profiles = await authorsOf(activities, correlation, seq);
       telemetry.annotate('app.result_length', activities.length);
-      res.json({ activities: activities.map((a) => present(a, profiles)) });
+      sendJson(res, 200, { activities: activities.map((a) => present(a, profiles)) });
     }),
   );
 
@@ -91,7 +92,7 @@ export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router(
       const activities = await store.search(term, FEED_LIMIT);
       const profiles = await authorsOf(activities, correlation, seq);
       telemetry.annotate('app.result_length', activities.length);
-      res.json({ term, activities: activities.map((a) => present(a, profiles)) });
+      sendJson(res, 200, { term, activities: activities.map((a) => present(a, profiles)) });
     }),
   );
 
@@ -108,7 +109,10 @@ export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router(
         if (!profiles.has(handle)) throw new HttpError(404, `No user with handle "${handle}"`);
         const activities = await store.activitiesByHandle(handle, FEED_LIMIT);
         telemetry.annotate('app.result_length', activities.length);
-        res.json({ user: profiles.get(handle), activities: activities.map((a) => present(a, profiles)) });
+        sendJson(res, 200, {
+          user: profiles.get(handle),
+          activities: activities.map((a) => present(a, profiles)),
+        });
       },
     ),
   );
@@ -138,7 +142,7 @@ export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router(
         correlation,
         seq,
       );
-      res.status(201).json(present(activity, new Map([[profile.handle, profile]])));
+      sendJson(res, 201, present(activity, new Map([[profile.handle, profile]])));
     }),
   );
 
@@ -175,7 +179,7 @@ export function activitiesRouter(deps: ActivitiesDeps, router: IRouter = Router(
             seq,
           );
         }
-        res.status(201).json(present(reply, new Map([[profile.handle, profile]])));
+        sendJson(res, 201, present(reply, new Map([[profile.handle, profile]])));
       },
     ),
   );

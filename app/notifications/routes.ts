@@ -7,6 +7,7 @@ import { type RouteDeps, route } from '../http/route';
 import { HttpError } from '../http/errors';
 import { HANDLE, validate } from '../http/validation';
 import type { Notification, Store } from '../store/types';
+import { sendJson } from '../http/send-json';
 
 const DEFAULT_LIMIT = 50;
 /** Compare asks for more than the default, to check every notification its run caused. */
@@ -44,7 +45,7 @@ export function notificationsRouter(deps: NotificationsDeps, router: IRouter = R
       deps.telemetry.annotate('app.user_handle', handle);
       const notifications = await deps.store.notificationsFor(handle, limit);
       deps.telemetry.annotate('app.result_length', notifications.length);
-      res.json({ handle, notifications: notifications.map(present) });
+      sendJson(res, 200, { handle, notifications: notifications.map(present) });
     }),
   );
   return router;

@@ -11,6 +11,7 @@ import { type RouteDeps, route } from '../http/route';
 import { tokenChecker } from '../http/secrets';
 import { HANDLE, validate } from '../http/validation';
 import type { Store } from '../store/types';
+import { sendJson } from '../http/send-json';
 
 const MAX_BATCH = 100;
 const HANDLE_LIST = z
@@ -49,7 +50,7 @@ export function usersRouter(deps: UsersDeps, router: IRouter = Router()): IRoute
       telemetry.annotate('app.handles_count', handles.length);
       const users = await store.usersByHandles(handles);
       telemetry.annotate('app.result_length', users.length);
-      res.json({ users });
+      sendJson(res, 200, { users });
     }),
   );
 
@@ -60,7 +61,7 @@ export function usersRouter(deps: UsersDeps, router: IRouter = Router()): IRoute
       telemetry.annotate('app.user_handle', handle);
       const user = await store.userByHandle(handle);
       if (!user) throw new HttpError(404, `No user with handle "${handle}"`);
-      res.json(user);
+      sendJson(res, 200, user);
     }),
   );
 

@@ -176,7 +176,7 @@ function ladder(telemetry: Telemetry, store: Store): { rungs: Rung[]; unmounted:
     },
     {
       name: '+ validation, annotations',
-      adds: 'our activities router: query validation (zod only for a bad term), annotate/metadata calls',
+      adds: 'our activities router: query validation (zod only for a bad term), annotate/metadata calls, the JSON answer (app/http/send-json.ts)',
       observedStore: true,
       counted: true,
       layers: included,
