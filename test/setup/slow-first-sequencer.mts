@@ -10,14 +10,16 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 export const SLOW_FILES = [
   'test/ingest/cloudwatch-steady.test.ts',
   'test/vendors/credential-scrub.test.ts',
-  'test/adapters/sentry.test.ts',
   'test/compare/screenshots.test.ts',
-  'test/adapters/honeycomb.test.ts',
-  'test/adapters/otlp.test.ts',
-  'test/e2e/views-search.test.ts',
-  'test/adapters/cloudwatch.test.ts',
-  'test/adapters/async.test.ts',
+  'test/deploy/user-data.test.ts',
   'test/compare/compare.test.ts',
+  'test/adapters/otlp.test.ts',
+  'test/adapters/cloudwatch.test.ts',
+  'test/deploy/launch.test.ts',
+  'test/adapters/async.test.ts',
+  'test/adapters/honeycomb.test.ts',
+  'test/e2e/views-search.test.ts',
+  'test/adapters/sentry.test.ts',
 ];
 
 function slowRank(spec: TestSpecification): number {
