@@ -109,52 +109,55 @@ async function recordingReceiver() {
   return { url, received, close: () => new Promise<void>((done) => server.close(() => done())) };
 }
 
+/**
+ * An otlp stack exporting to a recording receiver: `requests` home feeds, then SIGTERM, so everything the
+ * services will send has been received. `env(url)` gets the receiver's URL.
+ */
+function otlpToReceiver(requests: number, env: (url: string) => Record<string, string>) {
+  const run: { receiver?: Awaited<ReturnType<typeof recordingReceiver>>; stack?: Stack } = {};
+  beforeAll(async () => {
+    run.receiver = await recordingReceiver();
+    run.stack = await startStack({ observability: 'otlp', env: env(run.receiver.url) });
+    for (let seq = 1; seq <= requests; seq++)
+      expect((await run.stack.request('GET', '/api/activities/home', seq)).status).toBe(200);
+    expect((await run.stack.stop()).map((e) => e.code)).toEqual([0, 0]);
+  }, 60_000);
+  afterAll(async () => {
+    await run.stack?.close();
+    await run.receiver?.close();
+  });
+  return run as { receiver: Awaited<ReturnType<typeof recordingReceiver>>; stack: Stack };
+}
+
 describe.each(['http/protobuf', 'http/json'])(
   'otlp with OTEL_EXPORTER_OTLP_ENDPOINT set (%s)',
   (protocol) => {
-    let receiver: Awaited<ReturnType<typeof recordingReceiver>>;
-    let stack: Stack;
-
-    beforeAll(async () => {
-      receiver = await recordingReceiver();
-      stack = await startStack({
-        observability: 'otlp',
-        env: {
-          OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/otlp`,
-          OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-token',
-          OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-        },
-      });
-      for (let seq = 1; seq <= 3; seq++)
-        expect((await stack.request('GET', '/api/activities/home', seq)).status).toBe(200);
-      expect((await stack.stop()).map((e) => e.code)).toEqual([0, 0]);
-    }, 60_000);
-
-    afterAll(async () => {
-      await stack?.close();
-      await receiver?.close();
-    });
+    const run = otlpToReceiver(3, (url) => ({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `${url}/otlp`,
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-token',
+      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+    }));
 
     it('posts traces and logs to <endpoint>/v1/traces and /v1/logs with the configured header, nothing to the sandbox', async () => {
       const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
       const paths = await eventually(async () => {
-        const seen = new Set(receiver.received.map((r) => r.path));
+        const seen = new Set(run.receiver.received.map((r) => r.path));
         return seen.has('/otlp/v1/traces') && seen.has('/otlp/v1/logs') ? seen : undefined;
       });
       expect([...paths].sort()).toEqual(['/otlp/v1/logs', '/otlp/v1/traces']);
-      for (const request of receiver.received) {
+      for (const request of run.receiver.received) {
         expect(request.authorization).toBe('Bearer collector-token');
         expect(request.contentType).toMatch(contentType);
       }
       // The run's id travels in the exported data, whichever encoding.
-      const traces = receiver.received.filter((r) => r.path === '/otlp/v1/traces');
-      expect(traces.some((r) => r.body.includes(stack.runId))).toBe(true);
-      expect(await stack.api('/api/traces?limit=10')).toEqual([]);
+      const traces = run.receiver.received.filter((r) => r.path === '/otlp/v1/traces');
+      expect(traces.some((r) => r.body.includes(run.stack.runId))).toBe(true);
+      expect(await run.stack.api('/api/traces?limit=10')).toEqual([]);
     });
 
     it('says where data goes at start, without the header value', () => {
-      expect(stack.output()).toMatch(`${receiver.url}/otlp/v1/traces`);
-      expect(stack.output()).not.toMatch('collector-token');
+      expect(run.stack.output()).toMatch(`${run.receiver.url}/otlp/v1/traces`);
+      expect(run.stack.output()).not.toMatch('collector-token');
     });
   },
 );
@@ -172,36 +175,19 @@ function itemsIn(body: Buffer): number {
 
 // SDK 3.x processors built in code ignore these variables unless given them (adapters/otel/batch-env.ts).
 describe('OTEL_BSP_* and OTEL_BLRP_* set the batches', () => {
-  let receiver: Awaited<ReturnType<typeof recordingReceiver>>;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    receiver = await recordingReceiver();
-    stack = await startStack({
-      observability: 'otlp',
-      env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        // One item a batch; the SDK defaults (512, every 5 s for spans, every 1 s for logs) would send the
-        // whole run in a post or two.
-        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1',
-        OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '1',
-        OTEL_BSP_SCHEDULE_DELAY: '60000',
-        OTEL_BLRP_SCHEDULE_DELAY: '60000',
-      },
-    });
-    for (let seq = 1; seq <= 2; seq++)
-      expect((await stack.request('GET', '/api/activities/home', seq)).status).toBe(200);
-    expect((await stack.stop()).map((e) => e.code)).toEqual([0, 0]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await stack?.close();
-    await receiver?.close();
-  });
+  const run = otlpToReceiver(2, (url) => ({
+    OTEL_EXPORTER_OTLP_ENDPOINT: url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    // One item a batch; the SDK defaults (512, every 5 s for spans, every 1 s for logs) would send the whole
+    // run in a post or two.
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1',
+    OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '1',
+    OTEL_BSP_SCHEDULE_DELAY: '60000',
+    OTEL_BLRP_SCHEDULE_DELAY: '60000',
+  }));
 
   it('posts spans and log records one at a time when the batch size is 1', () => {
-    const posts = (signal: string) => receiver.received.filter((r) => r.path === `/v1/${signal}`);
+    const posts = (signal: string) => run.receiver.received.filter((r) => r.path === `/v1/${signal}`);
     // Two requests through two services: several spans and at least a request log line each.
     expect(posts('traces').length).toBeGreaterThanOrEqual(4);
     expect(posts('logs').length).toBeGreaterThanOrEqual(2);
