@@ -155,6 +155,13 @@ describe('async metrics', () => {
   });
 
   it('reads retries and dead letters from the worker records of vendors without traces', () => {
+    // What the queue itself says, the same for both vendors: d was dead-lettered, 2 redeliveries in all.
+    const queue = {
+      deadLetters: [{ id: 'd', seq: 1, activityId: null }],
+      workerBytes: 0,
+      redeliveries: 2,
+      mentions: null,
+    };
     const line = (id: string, receiveCount: number, level = 'info') =>
       log('cloudwatch', {
         level,
@@ -171,12 +178,7 @@ describe('async metrics', () => {
         ],
       }),
       false,
-      {
-        deadLetters: [{ id: 'd', seq: 1, activityId: null }],
-        workerBytes: 0,
-        redeliveries: 2,
-        mentions: null,
-      },
+      queue,
     );
     // a: failed then handled; b: handled; d: failed twice, dead-lettered.
     expect(cloudwatch).toMatchObject({ processed: 2, retries: 2, dlq: { moved: 1, failedVisible: 1 } });
@@ -192,12 +194,7 @@ describe('async metrics', () => {
     const rollbar = computeAsyncMetrics(
       haul([], { errors: [item('a', 1), item('d', 1), item('d', 2)] }),
       false,
-      {
-        deadLetters: [{ id: 'd', seq: 1, activityId: null }],
-        workerBytes: 0,
-        redeliveries: 2,
-        mentions: null,
-      },
+      queue,
     );
     expect(rollbar).toMatchObject({ processed: 0, retries: 1, dlq: { moved: 1, failedVisible: 1 } });
   });
